@@ -1,0 +1,1 @@
+"""Thủ Đô Số — an open-source digital-government platform for a Vietnamese province."""

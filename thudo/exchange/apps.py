@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ExchangeConfig(AppConfig):
+    name = "thudo.exchange"
+    label = "exchange"
+    verbose_name = _("Nền tảng tích hợp, chia sẻ dữ liệu (LGSP)")
+
+    def ready(self) -> None:
+        from thudo.exchange import metric_providers
+
+        metric_providers.register()

@@ -1,0 +1,3 @@
+from thudo.signing.tests.factories import pki
+
+__all__ = ["pki"]
