@@ -36,7 +36,7 @@ from pyhanko.sign.signers import Signer
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
-from thudo.signing import stampfont
+from thudo.signing import aio, stampfont
 from thudo.signing.contracts import B_B, B_LT, B_T, Appearance, PdfInvalid
 from thudo.signing.tsa import LocalTimeStamper
 
@@ -206,8 +206,10 @@ def sign(
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     try:
-        out = pdf_signer.sign_pdf(
-            writer, bytes_reserved=BYTES_RESERVED[level], appearance_text_params=params
+        out = aio.run(
+            pdf_signer.async_sign_pdf(
+                writer, bytes_reserved=BYTES_RESERVED[level], appearance_text_params=params
+            )
         )
     except PdfError as exc:
         raise PdfInvalid() from exc

@@ -18,12 +18,12 @@ from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
-from thudo.signing import pades, runtime
+from thudo.signing import aio, pades, runtime
 from thudo.signing.contracts import (
     B_B,
     B_LT,
@@ -109,10 +109,12 @@ def _one(
 ) -> SignatureReport:
     field_name = str(getattr(embedded, "field_name", ""))
     try:
-        status: PdfSignatureStatus = validate_pdf_signature(
-            embedded,
-            signer_validation_context=context,
-            ts_validation_context=context,
+        status: PdfSignatureStatus = aio.run(
+            async_validate_pdf_signature(
+                embedded,
+                signer_validation_context=context,
+                ts_validation_context=context,
+            )
         )
     except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as exc:
         logger.info("signature %s could not be validated: %s", field_name, exc)
@@ -201,10 +203,12 @@ def _as_of_timestamp(
         or row.revocation_reason not in KEY_STILL_TRUSTED
     ):
         return status, "revoked"
-    then = validate_pdf_signature(
-        embedded,
-        signer_validation_context=runtime.validation_context(moment=at),
-        ts_validation_context=runtime.validation_context(),
+    then = aio.run(
+        async_validate_pdf_signature(
+            embedded,
+            signer_validation_context=runtime.validation_context(moment=at),
+            ts_validation_context=runtime.validation_context(),
+        )
     )
     return (then, "revoked_later") if then.trusted else (status, "revoked")
 

@@ -7,7 +7,6 @@ pyhanko-certvalidator with the platform's own revocation data.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from asn1crypto import x509 as asn1_x509
@@ -20,7 +19,7 @@ from signxml import InvalidInput, InvalidSignature, SignatureMethod, XMLSigner, 
 from signxml.algorithms import DigestAlgorithm
 from signxml.verifier import SignatureConfiguration
 
-from thudo.signing import runtime
+from thudo.signing import aio, runtime
 from thudo.signing.models import Certificate
 
 # Never resolve entities, never fetch, no huge trees: the caller has already refused DTDs.
@@ -88,7 +87,7 @@ def _chain(leaf: x509.Certificate) -> tuple[bool, bool, str]:
         validation_context=context,
     )
     try:
-        asyncio.run(validator.async_validate_usage({"digital_signature"}))
+        aio.run(validator.async_validate_usage({"digital_signature"}))
     except RevokedError:
         return False, True, "certificate revoked"
     except (PathBuildingError, PathValidationError) as exc:

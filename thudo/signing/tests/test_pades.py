@@ -715,3 +715,28 @@ def test_the_tsa_certificate_signs_no_documents(city: Any, pki: None) -> None:
     tsa = Certificate.objects.get(profile="tsa")
     with pytest.raises(PermissionDenied):
         services.pdf_sign(actor=None, certificate=tsa, pdf=sample_pdf(), level="B-B")
+
+
+# Committed data: with a loop marked running, Django hands this thread another connection.
+@pytest.mark.django_db(transaction=True)
+def test_signs_and_validates_in_a_thread_where_an_event_loop_runs(
+    city: Any, seal_a: Certificate
+) -> None:
+    """A thread where an event loop is marked running (as Playwright's sync API leaves the
+    test thread, or async code calling in) can still sign and validate: pyHanko's own
+    sync wrappers call asyncio.run(), which refuses to run there."""
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+    asyncio.events._set_running_loop(loop)
+    try:
+        assert asyncio.get_running_loop() is loop
+        signed = services.pdf_sign(
+            actor=city.clerk_a, certificate=seal_a, pdf=sample_pdf(), level="B-LT"
+        )
+        report = validation.validate(signed)
+    finally:
+        asyncio.events._set_running_loop(None)
+        loop.close()
+    assert report.ok is True
+    assert [s.level for s in report.signatures] == ["B-LT"]
