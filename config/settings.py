@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "thudo.signing",
     "thudo.documents",
     "thudo.procedures",
+    "thudo.reporting",
     "django_tasks",
     "django_tasks_db",
     "thudo.demo",
