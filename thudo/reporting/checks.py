@@ -122,9 +122,7 @@ def lookup_for(values: Iterable[tuple[str, str, Decimal]]) -> expressions.Lookup
     return lookup
 
 
-def rule_violations(
-    rules: Iterable[ValidationRule], lookup: expressions.Lookup
-) -> list[Violation]:
+def rule_violations(rules: Iterable[ValidationRule], lookup: expressions.Lookup) -> list[Violation]:
     """Rules whose two sides both have a value and compare false. A side with no value
     at all is skipped, as DHIS2 does by default (nothing to compare yet)."""
     found = []

@@ -14,7 +14,8 @@ def rebuild() -> int:
     parents = dict(Agency.objects.values_list("pk", "parent_id"))
     rows = []
     for pk in parents:
-        depth, current, seen = 0, pk, set()
+        depth, seen = 0, set()
+        current: int | None = pk
         while current is not None and current not in seen:
             rows.append(UnitClosure(ancestor_id=current, descendant_id=pk, depth=depth))
             seen.add(current)

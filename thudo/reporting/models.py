@@ -165,6 +165,9 @@ class Target(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.indicator_id}/{self.unit_id}/{self.year}"
+
 
 class Form(models.Model):
     """Biểu mẫu báo cáo (DHIS2's data set): what units report, how often, by when."""
@@ -212,6 +215,9 @@ class Section(models.Model):
     class Meta:
         ordering = ["form", "sort_order", "pk"]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class SectionElement(models.Model):
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="rows")
@@ -223,6 +229,9 @@ class SectionElement(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["section", "element"], name="reporting_row_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.section_id}/{self.element_id}"
 
 
 class ValidationRule(models.Model):
@@ -254,6 +263,9 @@ class ValidationRule(models.Model):
     class Meta:
         ordering = ["form", "code"]
         constraints = [models.UniqueConstraint(fields=["form", "code"], name="reporting_rule_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
 
 
 class DataValue(models.Model):
@@ -288,6 +300,9 @@ class DataValue(models.Model):
         ]
         indexes = [models.Index(fields=["unit", "period"], name="reporting_value_unit_pe")]
 
+    def __str__(self) -> str:
+        return f"{self.element_id}/{self.unit_id}/{self.period}: {self.value}"
+
 
 class UnitClosure(models.Model):
     """Every (ancestor, descendant) pair of the agency tree, itself included (depth 0):
@@ -305,10 +320,14 @@ class UnitClosure(models.Model):
         ]
         indexes = [models.Index(fields=["descendant"], name="reporting_closure_desc")]
 
+    def __str__(self) -> str:
+        return f"{self.ancestor_id} ⊇ {self.descendant_id}"
+
 
 class AggregateValue(models.Model):
-    """Pre-aggregated totals of an element for a unit above the reporting units and one
-    stored period (all disaggregations), kept current on every change of a value."""
+    """Pre-aggregated totals of an element for a unit that has units below it (its own
+    values and theirs, all disaggregations) and one stored period, kept current on every
+    change of a value."""
 
     element = models.ForeignKey(DataElement, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
@@ -324,6 +343,9 @@ class AggregateValue(models.Model):
                 fields=["element", "unit", "period"], name="reporting_aggregate_once"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.element_id}/{self.unit_id}/{self.period}: {self.total}"
 
 
 class Completion(models.Model):
@@ -344,6 +366,9 @@ class Completion(models.Model):
                 fields=["form", "unit", "period"], name="reporting_completion_once"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.form_id}/{self.unit_id}/{self.period}"
 
 
 class Approval(models.Model):
@@ -379,6 +404,9 @@ class Approval(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.form_id}/{self.unit_id}/{self.period}: {self.state}"
+
 
 class ApprovalEvent(models.Model):
     """The trail of approval steps with their comments."""
@@ -400,6 +428,9 @@ class ApprovalEvent(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.action} {self.form_id}/{self.unit_id}/{self.period}"
+
 
 class ExportMapping(models.Model):
     """Which indicator goes to the government reporting system under which code."""
@@ -415,6 +446,9 @@ class ExportMapping(models.Model):
                 fields=["recipient", "indicator"], name="reporting_mapping_once"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.external_code}"
 
 
 class ExportDelivery(models.Model):
@@ -439,3 +473,6 @@ class ExportDelivery(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} {self.period} {self.status}"

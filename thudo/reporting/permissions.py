@@ -104,9 +104,9 @@ def approval_approve(actor: Any, form: Form, unit: Agency, *, reporting_unit: bo
 
 def approval_unapprove(actor: Any, form: Form, unit: Agency, *, reporting_unit: bool) -> bool:
     # Whoever may approve may take it back, and so may the recipient (returning the data).
-    return approval_approve(
-        actor, form, unit, reporting_unit=reporting_unit
-    ) or roles_in(actor, form.recipient, *APPROVERS)
+    return approval_approve(actor, form, unit, reporting_unit=reporting_unit) or roles_in(
+        actor, form.recipient, *APPROVERS
+    )
 
 
 def approval_accept(actor: Any, form: Form, unit: Agency) -> bool:

@@ -89,7 +89,7 @@ def _require_unlocked(form: Form, unit: Agency, period: str) -> None:
 
 def _form_elements(form: Form) -> dict[str, DataElement]:
     elements = (
-        DataElement.objects.filter(sectionelement__section__form=form)
+        DataElement.objects.filter(section__form=form)
         .prefetch_related("categories__options")
         .distinct()
     )
@@ -100,12 +100,16 @@ def _form_elements(form: Form) -> dict[str, DataElement]:
 
 
 def refresh_aggregates(*, unit_id: int, period: str, element_ids: Iterable[int]) -> None:
-    """Recompute the totals of the units above ``unit_id`` for these elements and period.
+    """Recompute the totals of the units above ``unit_id`` (and its own, if units lie
+    below it) for these elements and period.
 
     Recomputed from the values rather than adjusted by a difference: a lock on each total
     row first, then a fresh sum, so concurrent saves in sibling units cannot lose one
     another's change (the sum runs after the other transaction commits)."""
     ancestors = hierarchy.ancestor_ids(unit_id, include_self=False)
+    if hierarchy.has_descendants([unit_id]):
+        # A unit with units below keeps a total of its own values and theirs.
+        ancestors.insert(0, unit_id)
     for element_id in sorted(set(element_ids)):
         for ancestor in ancestors:
             _refresh_one(element_id, ancestor, period)
@@ -154,8 +158,8 @@ def _check_cells(
     form: Form, unit: Agency, period: str, cells: Sequence[CellInput]
 ) -> tuple[list[tuple[DataElement, str, Decimal | None, CellInput]], list[FieldError]]:
     elements = _form_elements(form)
-    checked = []
-    errors = []
+    checked: list[tuple[DataElement, str, Decimal | None, CellInput]] = []
+    errors: list[FieldError] = []
     seen: set[tuple[str, str]] = set()
     for cell in cells:
         name = cell.ref or (
@@ -277,8 +281,13 @@ def value_save(
             agency=unit,
             object_type="reporting.value",
             object_id=_object_id(form, unit, period),
-            payload={"element": element, "disaggregation": disagg,
-                     "old": _text(old), "new": _text(new), "source": source},  # fmt: skip
+            payload={
+                "element": element,
+                "disaggregation": disagg,
+                "old": _text(old),
+                "new": _text(new),
+                "source": source,
+            },
         )
     found = checks.violations(form, unit.pk, period, touching=[element])
     return SaveResult(value=new, violations=tuple(found))
@@ -313,8 +322,12 @@ def values_save_many(
                           source=source)  # fmt: skip
         if old != new:
             changed.append(
-                {"element": element.code, "disaggregation": disagg,
-                 "old": _text(old), "new": _text(new)}  # fmt: skip
+                {
+                    "element": element.code,
+                    "disaggregation": disagg,
+                    "old": _text(old),
+                    "new": _text(new),
+                }
             )
     if changed:
         ids = {e.pk for e, _d, _v, _c in checked}
@@ -407,9 +420,7 @@ def _approval_scope(form: Form, unit: Agency) -> tuple[bool, list[int]]:
     return is_reporting, below
 
 
-def _step(
-    action: str, actor: User, form: Form, unit: Agency, period: str, comment: str
-) -> None:
+def _step(action: str, actor: User, form: Form, unit: Agency, period: str, comment: str) -> None:
     if len(comment) > 500:
         raise invalid("comment", "comment_too_long", _("Ý kiến tối đa 500 ký tự."))
     ApprovalEvent.objects.create(form=form, unit=unit, period=period, action=action,
@@ -425,11 +436,7 @@ def _step(
 
 
 def _locked_approval(form: Form, unit: Agency, period: str) -> Approval | None:
-    return (
-        Approval.objects.select_for_update()
-        .filter(form=form, unit=unit, period=period)
-        .first()
-    )
+    return Approval.objects.select_for_update().filter(form=form, unit=unit, period=period).first()
 
 
 def _require_no_approval_above(form: Form, unit: Agency, period: str) -> None:
@@ -462,8 +469,10 @@ def approval_approve(
         if missing:
             raise Conflict(
                 _("Còn %(n)d đơn vị cấp dưới chưa được phê duyệt%(accepted)s.")
-                % {"n": missing, "accepted": _(" và tiếp nhận") if form.requires_acceptance
-                   else ""},  # fmt: skip
+                % {
+                    "n": missing,
+                    "accepted": _(" và tiếp nhận") if form.requires_acceptance else "",
+                },
                 data={"code_detail": "children_not_approved", "missing": missing},
             )
     if is_reporting:
@@ -578,8 +587,12 @@ def measured_compute(
                     unit=unit,
                     period=period,
                     disaggregation="",
-                    defaults={"value": value.value, "source": DataValue.Source.MEASURED,
-                              "lineage": lineage, "stored_by": None},  # fmt: skip
+                    defaults={
+                        "value": value.value,
+                        "source": DataValue.Source.MEASURED,
+                        "lineage": lineage,
+                        "stored_by": None,
+                    },
                 )
                 changed.append(element.pk)
                 written += 1
@@ -626,7 +639,8 @@ _REBUILD_SQL = """
 INSERT INTO reporting_aggregatevalue (element_id, unit_id, period, total, count, minimum, maximum)
 SELECT v.element_id, c.ancestor_id, v.period, SUM(v.value), COUNT(*), MIN(v.value), MAX(v.value)
 FROM reporting_datavalue v
-JOIN reporting_unitclosure c ON c.descendant_id = v.unit_id AND c.depth > 0
+JOIN reporting_unitclosure c ON c.descendant_id = v.unit_id
+WHERE c.ancestor_id IN (SELECT ancestor_id FROM reporting_unitclosure WHERE depth > 0)
 GROUP BY v.element_id, c.ancestor_id, v.period
 """
 

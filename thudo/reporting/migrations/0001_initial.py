@@ -6,319 +6,830 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0002_audit_chain_guard'),
+        ("core", "0002_audit_chain_guard"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=50, unique=True, verbose_name='mã')),
-                ('name', models.CharField(max_length=200, verbose_name='tên')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=50, unique=True, verbose_name="mã")),
+                ("name", models.CharField(max_length=200, verbose_name="tên")),
             ],
             options={
-                'verbose_name': 'tiêu chí phân tổ',
-                'verbose_name_plural': 'tiêu chí phân tổ',
-                'ordering': ['code'],
+                "verbose_name": "tiêu chí phân tổ",
+                "verbose_name_plural": "tiêu chí phân tổ",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='IndicatorGroup',
+            name="IndicatorGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=50, unique=True, verbose_name='mã')),
-                ('name', models.CharField(max_length=200, verbose_name='tên nhóm')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=50, unique=True, verbose_name="mã")),
+                ("name", models.CharField(max_length=200, verbose_name="tên nhóm")),
             ],
             options={
-                'verbose_name': 'nhóm chỉ số',
-                'verbose_name_plural': 'nhóm chỉ số',
-                'ordering': ['code'],
+                "verbose_name": "nhóm chỉ số",
+                "verbose_name_plural": "nhóm chỉ số",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='DataElement',
+            name="DataElement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=50, unique=True, verbose_name='mã')),
-                ('name', models.CharField(max_length=300, verbose_name='tên chỉ tiêu')),
-                ('short_name', models.CharField(blank=True, max_length=100, verbose_name='tên ngắn')),
-                ('description', models.TextField(blank=True, verbose_name='mô tả')),
-                ('value_type', models.CharField(choices=[('number', 'Số thực'), ('integer', 'Số nguyên'), ('positive_integer', 'Số nguyên không âm'), ('percentage', 'Tỷ lệ phần trăm')], default='number', max_length=20, verbose_name='kiểu giá trị')),
-                ('aggregation_type', models.CharField(choices=[('sum', 'Cộng dồn'), ('average', 'Bình quân (theo thời gian và đơn vị)'), ('average_sum_org_unit', 'Bình quân theo thời gian, cộng theo đơn vị'), ('last', 'Số cuối kỳ'), ('min', 'Nhỏ nhất'), ('max', 'Lớn nhất')], default='sum', max_length=25, verbose_name='cách tổng hợp')),
-                ('unit_label', models.CharField(blank=True, max_length=50, verbose_name='đơn vị tính')),
-                ('min_value', models.DecimalField(blank=True, decimal_places=4, max_digits=20, null=True, verbose_name='giá trị nhỏ nhất')),
-                ('max_value', models.DecimalField(blank=True, decimal_places=4, max_digits=20, null=True, verbose_name='giá trị lớn nhất')),
-                ('metric_code', models.CharField(blank=True, max_length=100, verbose_name='số liệu đo tự động')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('categories', models.ManyToManyField(blank=True, related_name='elements', to='reporting.category', verbose_name='phân tổ')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=50, unique=True, verbose_name="mã")),
+                ("name", models.CharField(max_length=300, verbose_name="tên chỉ tiêu")),
+                (
+                    "short_name",
+                    models.CharField(blank=True, max_length=100, verbose_name="tên ngắn"),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="mô tả")),
+                (
+                    "value_type",
+                    models.CharField(
+                        choices=[
+                            ("number", "Số thực"),
+                            ("integer", "Số nguyên"),
+                            ("positive_integer", "Số nguyên không âm"),
+                            ("percentage", "Tỷ lệ phần trăm"),
+                        ],
+                        default="number",
+                        max_length=20,
+                        verbose_name="kiểu giá trị",
+                    ),
+                ),
+                (
+                    "aggregation_type",
+                    models.CharField(
+                        choices=[
+                            ("sum", "Cộng dồn"),
+                            ("average", "Bình quân (theo thời gian và đơn vị)"),
+                            ("average_sum_org_unit", "Bình quân theo thời gian, cộng theo đơn vị"),
+                            ("last", "Số cuối kỳ"),
+                            ("min", "Nhỏ nhất"),
+                            ("max", "Lớn nhất"),
+                        ],
+                        default="sum",
+                        max_length=25,
+                        verbose_name="cách tổng hợp",
+                    ),
+                ),
+                (
+                    "unit_label",
+                    models.CharField(blank=True, max_length=50, verbose_name="đơn vị tính"),
+                ),
+                (
+                    "min_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=20,
+                        null=True,
+                        verbose_name="giá trị nhỏ nhất",
+                    ),
+                ),
+                (
+                    "max_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=20,
+                        null=True,
+                        verbose_name="giá trị lớn nhất",
+                    ),
+                ),
+                (
+                    "metric_code",
+                    models.CharField(blank=True, max_length=100, verbose_name="số liệu đo tự động"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "categories",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="elements",
+                        to="reporting.category",
+                        verbose_name="phân tổ",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'chỉ tiêu',
-                'verbose_name_plural': 'chỉ tiêu',
-                'ordering': ['code'],
+                "verbose_name": "chỉ tiêu",
+                "verbose_name_plural": "chỉ tiêu",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='ExportDelivery',
+            name="ExportDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recipient', models.CharField(max_length=100)),
-                ('period', models.CharField(max_length=8)),
-                ('format', models.CharField(max_length=10)),
-                ('status', models.CharField(choices=[('delivered', 'Đã gửi'), ('failed', 'Lỗi')], max_length=10)),
-                ('values', models.PositiveIntegerField()),
-                ('digest', models.CharField(max_length=64)),
-                ('response', models.TextField(blank=True)),
-                ('at', models.DateTimeField()),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recipient", models.CharField(max_length=100)),
+                ("period", models.CharField(max_length=8)),
+                ("format", models.CharField(max_length=10)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("delivered", "Đã gửi"), ("failed", "Lỗi")], max_length=10
+                    ),
+                ),
+                ("values", models.PositiveIntegerField()),
+                ("digest", models.CharField(max_length=64)),
+                ("response", models.TextField(blank=True)),
+                ("at", models.DateTimeField()),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.agency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
+                "ordering": ["-at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Form',
+            name="Form",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=50, unique=True, verbose_name='ký hiệu biểu')),
-                ('name', models.CharField(max_length=300, verbose_name='tên biểu')),
-                ('description', models.TextField(blank=True, verbose_name='mô tả')),
-                ('legal_basis', models.CharField(blank=True, max_length=300, verbose_name='căn cứ')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='phiên bản')),
-                ('period_type', models.CharField(choices=[('monthly', 'Hằng tháng'), ('quarterly', 'Hằng quý'), ('six_monthly', '6 tháng'), ('nine_month', '9 tháng'), ('annual', 'Hằng năm')], max_length=20, verbose_name='kỳ báo cáo')),
-                ('deadline_days', models.PositiveSmallIntegerField(default=2, verbose_name='hạn gửi (ngày làm việc sau ngày chốt)')),
-                ('requires_acceptance', models.BooleanField(default=False, verbose_name='cấp trên tiếp nhận sau phê duyệt')),
-                ('is_active', models.BooleanField(default=True)),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reporting_forms_received', to='core.agency', verbose_name='cơ quan nhận báo cáo')),
-                ('units', models.ManyToManyField(related_name='reporting_forms', to='core.agency', verbose_name='đơn vị báo cáo')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=50, unique=True, verbose_name="ký hiệu biểu")),
+                ("name", models.CharField(max_length=300, verbose_name="tên biểu")),
+                ("description", models.TextField(blank=True, verbose_name="mô tả")),
+                (
+                    "legal_basis",
+                    models.CharField(blank=True, max_length=300, verbose_name="căn cứ"),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="phiên bản")),
+                (
+                    "period_type",
+                    models.CharField(
+                        choices=[
+                            ("monthly", "Hằng tháng"),
+                            ("quarterly", "Hằng quý"),
+                            ("six_monthly", "6 tháng"),
+                            ("nine_month", "9 tháng"),
+                            ("annual", "Hằng năm"),
+                        ],
+                        max_length=20,
+                        verbose_name="kỳ báo cáo",
+                    ),
+                ),
+                (
+                    "deadline_days",
+                    models.PositiveSmallIntegerField(
+                        default=2, verbose_name="hạn gửi (ngày làm việc sau ngày chốt)"
+                    ),
+                ),
+                (
+                    "requires_acceptance",
+                    models.BooleanField(
+                        default=False, verbose_name="cấp trên tiếp nhận sau phê duyệt"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reporting_forms_received",
+                        to="core.agency",
+                        verbose_name="cơ quan nhận báo cáo",
+                    ),
+                ),
+                (
+                    "units",
+                    models.ManyToManyField(
+                        related_name="reporting_forms",
+                        to="core.agency",
+                        verbose_name="đơn vị báo cáo",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'biểu mẫu báo cáo',
-                'verbose_name_plural': 'biểu mẫu báo cáo',
-                'ordering': ['code'],
+                "verbose_name": "biểu mẫu báo cáo",
+                "verbose_name_plural": "biểu mẫu báo cáo",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='ApprovalEvent',
+            name="ApprovalEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(max_length=8)),
-                ('action', models.CharField(choices=[('approve', 'Phê duyệt'), ('unapprove', 'Hủy phê duyệt'), ('accept', 'Tiếp nhận'), ('unaccept', 'Hủy tiếp nhận')], max_length=10)),
-                ('comment', models.CharField(blank=True, max_length=500)),
-                ('at', models.DateTimeField()),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.agency')),
-                ('form', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='reporting.form')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.CharField(max_length=8)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("approve", "Phê duyệt"),
+                            ("unapprove", "Hủy phê duyệt"),
+                            ("accept", "Tiếp nhận"),
+                            ("unaccept", "Hủy tiếp nhận"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("comment", models.CharField(blank=True, max_length=500)),
+                ("at", models.DateTimeField()),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.agency",
+                    ),
+                ),
+                (
+                    "form",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="reporting.form",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Indicator',
+            name="Indicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=50, unique=True, verbose_name='mã')),
-                ('name', models.CharField(max_length=300, verbose_name='tên chỉ số')),
-                ('description', models.TextField(blank=True, verbose_name='mô tả')),
-                ('numerator', models.CharField(max_length=2000, verbose_name='tử số')),
-                ('denominator', models.CharField(default='1', max_length=2000, verbose_name='mẫu số')),
-                ('factor', models.DecimalField(decimal_places=4, default=1, max_digits=12, verbose_name='hệ số')),
-                ('decimals', models.PositiveSmallIntegerField(default=1, verbose_name='số chữ số thập phân')),
-                ('unit_label', models.CharField(blank=True, max_length=50, verbose_name='đơn vị tính')),
-                ('groups', models.ManyToManyField(blank=True, related_name='indicators', to='reporting.indicatorgroup')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=50, unique=True, verbose_name="mã")),
+                ("name", models.CharField(max_length=300, verbose_name="tên chỉ số")),
+                ("description", models.TextField(blank=True, verbose_name="mô tả")),
+                ("numerator", models.CharField(max_length=2000, verbose_name="tử số")),
+                (
+                    "denominator",
+                    models.CharField(default="1", max_length=2000, verbose_name="mẫu số"),
+                ),
+                (
+                    "factor",
+                    models.DecimalField(
+                        decimal_places=4, default=1, max_digits=12, verbose_name="hệ số"
+                    ),
+                ),
+                (
+                    "decimals",
+                    models.PositiveSmallIntegerField(default=1, verbose_name="số chữ số thập phân"),
+                ),
+                (
+                    "unit_label",
+                    models.CharField(blank=True, max_length=50, verbose_name="đơn vị tính"),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True, related_name="indicators", to="reporting.indicatorgroup"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'chỉ số',
-                'verbose_name_plural': 'chỉ số',
-                'ordering': ['code'],
+                "verbose_name": "chỉ số",
+                "verbose_name_plural": "chỉ số",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Section',
+            name="Section",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='tên phần')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0)),
-                ('form', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='reporting.form')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="tên phần")),
+                ("sort_order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "form",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sections",
+                        to="reporting.form",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['form', 'sort_order', 'pk'],
+                "ordering": ["form", "sort_order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='SectionElement',
+            name="SectionElement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0)),
-                ('element', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='reporting.dataelement')),
-                ('section', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rows', to='reporting.section')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sort_order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "element",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="reporting.dataelement",
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rows",
+                        to="reporting.section",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['section', 'sort_order', 'pk'],
+                "ordering": ["section", "sort_order", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='section',
-            name='elements',
-            field=models.ManyToManyField(through='reporting.SectionElement', to='reporting.dataelement'),
+            model_name="section",
+            name="elements",
+            field=models.ManyToManyField(
+                through="reporting.SectionElement", to="reporting.dataelement"
+            ),
         ),
         migrations.CreateModel(
-            name='Target',
+            name="Target",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='năm')),
-                ('value', models.DecimalField(decimal_places=4, max_digits=20, verbose_name='kế hoạch')),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='targets', to='reporting.indicator')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="năm")),
+                (
+                    "value",
+                    models.DecimalField(decimal_places=4, max_digits=20, verbose_name="kế hoạch"),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="targets",
+                        to="reporting.indicator",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.agency",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='UnitClosure',
+            name="UnitClosure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('depth', models.PositiveSmallIntegerField()),
-                ('ancestor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.agency')),
-                ('descendant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("depth", models.PositiveSmallIntegerField()),
+                (
+                    "ancestor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.agency",
+                    ),
+                ),
+                (
+                    "descendant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.agency",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ValidationRule',
+            name="ValidationRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=50, verbose_name='mã')),
-                ('name', models.CharField(max_length=300, verbose_name='nội dung kiểm tra')),
-                ('left', models.CharField(max_length=2000, verbose_name='vế trái')),
-                ('operator', models.CharField(choices=[('==', '='), ('!=', '≠'), ('>', '>'), ('>=', '≥'), ('<', '<'), ('<=', '≤')], max_length=2, verbose_name='phép so sánh')),
-                ('right', models.CharField(max_length=2000, verbose_name='vế phải')),
-                ('importance', models.CharField(choices=[('high', 'Cao'), ('medium', 'Trung bình'), ('low', 'Thấp')], default='medium', max_length=10, verbose_name='mức độ')),
-                ('form', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='reporting.form')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=50, verbose_name="mã")),
+                ("name", models.CharField(max_length=300, verbose_name="nội dung kiểm tra")),
+                ("left", models.CharField(max_length=2000, verbose_name="vế trái")),
+                (
+                    "operator",
+                    models.CharField(
+                        choices=[
+                            ("==", "="),
+                            ("!=", "≠"),
+                            (">", ">"),
+                            (">=", "≥"),
+                            ("<", "<"),
+                            ("<=", "≤"),
+                        ],
+                        max_length=2,
+                        verbose_name="phép so sánh",
+                    ),
+                ),
+                ("right", models.CharField(max_length=2000, verbose_name="vế phải")),
+                (
+                    "importance",
+                    models.CharField(
+                        choices=[("high", "Cao"), ("medium", "Trung bình"), ("low", "Thấp")],
+                        default="medium",
+                        max_length=10,
+                        verbose_name="mức độ",
+                    ),
+                ),
+                (
+                    "form",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rules",
+                        to="reporting.form",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['form', 'code'],
+                "ordering": ["form", "code"],
             },
         ),
         migrations.CreateModel(
-            name='CategoryOption',
+            name="CategoryOption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=50, verbose_name='mã')),
-                ('name', models.CharField(max_length=200, verbose_name='tên')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0)),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='options', to='reporting.category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=50, verbose_name="mã")),
+                ("name", models.CharField(max_length=200, verbose_name="tên")),
+                ("sort_order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="options",
+                        to="reporting.category",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['category', 'sort_order', 'code'],
-                'constraints': [models.UniqueConstraint(fields=('category', 'code'), name='reporting_option_code')],
+                "ordering": ["category", "sort_order", "code"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("category", "code"), name="reporting_option_code"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AggregateValue',
+            name="AggregateValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(max_length=8)),
-                ('total', models.DecimalField(decimal_places=4, max_digits=24)),
-                ('count', models.PositiveIntegerField()),
-                ('minimum', models.DecimalField(decimal_places=4, max_digits=20)),
-                ('maximum', models.DecimalField(decimal_places=4, max_digits=20)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.agency')),
-                ('element', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='reporting.dataelement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.CharField(max_length=8)),
+                ("total", models.DecimalField(decimal_places=4, max_digits=24)),
+                ("count", models.PositiveIntegerField()),
+                ("minimum", models.DecimalField(decimal_places=4, max_digits=20)),
+                ("maximum", models.DecimalField(decimal_places=4, max_digits=20)),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.agency",
+                    ),
+                ),
+                (
+                    "element",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="reporting.dataelement",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('element', 'unit', 'period'), name='reporting_aggregate_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("element", "unit", "period"), name="reporting_aggregate_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DataValue',
+            name="DataValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('disaggregation', models.CharField(blank=True, default='', max_length=200)),
-                ('period', models.CharField(max_length=8)),
-                ('value', models.DecimalField(decimal_places=4, max_digits=20)),
-                ('comment', models.CharField(blank=True, max_length=500)),
-                ('source', models.CharField(choices=[('entered', 'Nhập trên web'), ('imported', 'Nhập từ Excel'), ('measured', 'Đo tự động'), ('api', 'Qua API')], default='entered', max_length=10)),
-                ('lineage', models.JSONField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('element', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='values', to='reporting.dataelement')),
-                ('stored_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("disaggregation", models.CharField(blank=True, default="", max_length=200)),
+                ("period", models.CharField(max_length=8)),
+                ("value", models.DecimalField(decimal_places=4, max_digits=20)),
+                ("comment", models.CharField(blank=True, max_length=500)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("entered", "Nhập trên web"),
+                            ("imported", "Nhập từ Excel"),
+                            ("measured", "Đo tự động"),
+                            ("api", "Qua API"),
+                        ],
+                        default="entered",
+                        max_length=10,
+                    ),
+                ),
+                ("lineage", models.JSONField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "element",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="values",
+                        to="reporting.dataelement",
+                    ),
+                ),
+                (
+                    "stored_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.agency",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['unit', 'period'], name='reporting_value_unit_pe')],
-                'constraints': [models.UniqueConstraint(fields=('element', 'period', 'unit', 'disaggregation'), name='reporting_value_once')],
+                "indexes": [
+                    models.Index(fields=["unit", "period"], name="reporting_value_unit_pe")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("element", "period", "unit", "disaggregation"),
+                        name="reporting_value_once",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Completion',
+            name="Completion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(max_length=8)),
-                ('completed_at', models.DateTimeField()),
-                ('on_time', models.BooleanField()),
-                ('completed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.agency')),
-                ('form', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='completions', to='reporting.form')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.CharField(max_length=8)),
+                ("completed_at", models.DateTimeField()),
+                ("on_time", models.BooleanField()),
+                (
+                    "completed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.agency",
+                    ),
+                ),
+                (
+                    "form",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="completions",
+                        to="reporting.form",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('form', 'unit', 'period'), name='reporting_completion_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("form", "unit", "period"), name="reporting_completion_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Approval',
+            name="Approval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(max_length=8)),
-                ('state', models.CharField(choices=[('approved', 'Đã phê duyệt'), ('accepted', 'Cấp trên đã tiếp nhận')], default='approved', max_length=10)),
-                ('approved_at', models.DateTimeField()),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('comment', models.CharField(blank=True, max_length=500)),
-                ('accepted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('approved_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.agency')),
-                ('form', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='approvals', to='reporting.form')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.CharField(max_length=8)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("approved", "Đã phê duyệt"),
+                            ("accepted", "Cấp trên đã tiếp nhận"),
+                        ],
+                        default="approved",
+                        max_length=10,
+                    ),
+                ),
+                ("approved_at", models.DateTimeField()),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("comment", models.CharField(blank=True, max_length=500)),
+                (
+                    "accepted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.agency",
+                    ),
+                ),
+                (
+                    "form",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="approvals",
+                        to="reporting.form",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('form', 'unit', 'period'), name='reporting_approval_once'), models.CheckConstraint(condition=models.Q(('state', 'approved'), ('accepted_at__isnull', False), _connector='OR'), name='reporting_accepted_has_time')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("form", "unit", "period"), name="reporting_approval_once"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("state", "approved"), ("accepted_at__isnull", False), _connector="OR"
+                        ),
+                        name="reporting_accepted_has_time",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ExportMapping',
+            name="ExportMapping",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recipient', models.CharField(max_length=100, verbose_name='hệ thống nhận')),
-                ('external_code', models.CharField(max_length=100, verbose_name='mã bên nhận')),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='reporting.indicator')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recipient", models.CharField(max_length=100, verbose_name="hệ thống nhận")),
+                ("external_code", models.CharField(max_length=100, verbose_name="mã bên nhận")),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="reporting.indicator",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['recipient', 'external_code'],
-                'constraints': [models.UniqueConstraint(fields=('recipient', 'indicator'), name='reporting_mapping_once')],
+                "ordering": ["recipient", "external_code"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("recipient", "indicator"), name="reporting_mapping_once"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='sectionelement',
-            constraint=models.UniqueConstraint(fields=('section', 'element'), name='reporting_row_once'),
+            model_name="sectionelement",
+            constraint=models.UniqueConstraint(
+                fields=("section", "element"), name="reporting_row_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.UniqueConstraint(fields=('indicator', 'unit', 'year'), name='reporting_target_once'),
+            model_name="target",
+            constraint=models.UniqueConstraint(
+                fields=("indicator", "unit", "year"), name="reporting_target_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='unitclosure',
-            index=models.Index(fields=['descendant'], name='reporting_closure_desc'),
+            model_name="unitclosure",
+            index=models.Index(fields=["descendant"], name="reporting_closure_desc"),
         ),
         migrations.AddConstraint(
-            model_name='unitclosure',
-            constraint=models.UniqueConstraint(fields=('ancestor', 'descendant'), name='reporting_closure_pair'),
+            model_name="unitclosure",
+            constraint=models.UniqueConstraint(
+                fields=("ancestor", "descendant"), name="reporting_closure_pair"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='validationrule',
-            constraint=models.UniqueConstraint(fields=('form', 'code'), name='reporting_rule_code'),
+            model_name="validationrule",
+            constraint=models.UniqueConstraint(fields=("form", "code"), name="reporting_rule_code"),
         ),
     ]
