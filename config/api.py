@@ -12,6 +12,7 @@ from thudo.core.api_auth import API_AUTH
 from thudo.documents.api import router as documents_router
 from thudo.exchange.api import router as exchange_router
 from thudo.procedures.api import router as procedures_router
+from thudo.reporting.api import router as reporting_router
 from thudo.signing.api import router as signing_router
 
 api = NinjaAPI(
@@ -35,3 +36,4 @@ api.add_router("/exchange/", exchange_router)
 api.add_router("/documents/", documents_router)
 api.add_router("/signing/", signing_router)
 api.add_router("", procedures_router)
+api.add_router("", reporting_router)

@@ -243,17 +243,21 @@ def _flat(
         f"AND unit_id IN ({_in(unit_ids)}) AND period IN ({_in(codes)}) GROUP BY 1, 2, 3"
     )
     rows = _fetch(sql, [*bucket_params, *element_ids, *unit_ids, *codes])
+    # The hot loop of a large roll-up: PostgreSQL returns numeric sums as Decimals of
+    # scale 4 already, which are kept as they are; SQLite returns floats, rounded back.
     for element_id, unit_id, target, s, n, mn, mx in rows:
         kind = kinds[element_id]
         if kind == A.SUM:
-            value = _decimal(s)
+            value = s
         elif kind == A.AVERAGE:
-            value = _decimal(s) / _decimal(n)
+            value = (_decimal(s) / _decimal(n)).quantize(PLACES, ROUND_HALF_UP)
         elif kind == A.MIN:
-            value = _decimal(mn)
+            value = mn
         else:
-            value = _decimal(mx)
-        out[(element_id, unit_id, target)] = value.quantize(PLACES, ROUND_HALF_UP)
+            value = mx
+        if type(value) is not Decimal:
+            value = Decimal(str(value)).quantize(PLACES, ROUND_HALF_UP)
+        out[(element_id, unit_id, target)] = value
 
 
 def _per_period(

@@ -73,7 +73,7 @@ def parse(source: str) -> Expression:
     if "#" in python or "{" in python or "}" in python:
         raise ExpressionError(f"malformed reference in {source!r}")
     try:
-        tree = ast.parse(python, mode="eval").body
+        tree = ast.parse(python.strip(), mode="eval").body
     except SyntaxError as exc:
         raise ExpressionError(f"syntax error in {source!r}") from exc
     for node in ast.walk(tree):

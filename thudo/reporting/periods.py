@@ -201,12 +201,17 @@ def for_day(kind: PeriodType | str, day: date) -> ReportingPeriod:
     return period
 
 
-def current_open(kind: PeriodType | str, today: date, deadline_days: int) -> ReportingPeriod:
+def current_open(
+    kind: PeriodType | str,
+    today: date,
+    deadline_days: int,
+    calendar: WorkingCalendar | None = None,
+) -> ReportingPeriod:
     """The period units are reporting on today: the last closed one while its deadline has
     not passed, else the one in progress."""
     in_progress = for_day(kind, today)
     last_closed = in_progress.previous()
-    if today <= last_closed.deadline(deadline_days):
+    if today <= last_closed.deadline(deadline_days, calendar):
         return last_closed
     return in_progress
 

@@ -79,6 +79,10 @@ def values_save_many(actor: Any, form: Form, unit: Agency) -> bool:
     return value_save(actor, form, unit)
 
 
+def excel_import(actor: Any, form: Form, unit: Agency) -> bool:
+    return value_save(actor, form, unit)
+
+
 def form_complete(actor: Any, form: Form, unit: Agency) -> bool:
     return roles_in(actor, unit)
 
@@ -110,8 +114,13 @@ def approval_unapprove(actor: Any, form: Form, unit: Agency, *, reporting_unit: 
 
 
 def approval_accept(actor: Any, form: Form, unit: Agency) -> bool:
-    """The level above accepts: the recipient for its units, those above for the rest."""
-    if unit.pk != form.recipient_id and roles_in(actor, form.recipient, *APPROVERS):
+    """The level above accepts: the recipient for its units, those above for the rest;
+    at the top of the tree (the city, whose aggregate the recipient approved) its own
+    leaders do."""
+    reporting_unit = form.units.filter(pk=unit.pk).exists()
+    if reporting_unit and roles_in(actor, form.recipient, *APPROVERS):
+        return True
+    if unit.parent_id is None and roles_in(actor, unit, Role.LEADER):
         return True
     return bool(core_rules.oversees(actor, unit))
 
