@@ -21,9 +21,7 @@ class Command(BaseCommand):
         sub.add_parser("rebuild", help="rebuild the unit tree and the pre-aggregated totals")
         load = sub.add_parser("metadata-import", help="load a metadata JSON or CSV file")
         load.add_argument("file", type=Path)
-        load.add_argument(
-            "--kind", choices=["data_elements", "indicators"], help="for a CSV file"
-        )
+        load.add_argument("--kind", choices=["data_elements", "indicators"], help="for a CSV file")
         dump = sub.add_parser("metadata-export", help="write all metadata as JSON")
         dump.add_argument("file", type=Path, nargs="?")
 
