@@ -7,19 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from thudo.core.errors import ApplicationError
 from thudo.core.models import Role
-
-
-def apply_error(form: forms.Form, exc: ApplicationError) -> None:
-    """Show a service's error on the form: per field where it names one."""
-    placed = False
-    for error in exc.field_errors:
-        if error.field in form.fields:
-            form.add_error(error.field, error.message)
-            placed = True
-    if not placed:
-        form.add_error(None, str(exc.message))
 
 
 class OtpForm(forms.Form):

@@ -37,8 +37,8 @@ from thudo.core.forms import (
     PasswordChangeForm,
     RoleGrantForm,
     TokenCreateForm,
-    apply_error,
 )
+from thudo.core.pages import apply_error
 from thudo.core.problems import problem_response
 from thudo.core.rules import is_official, is_platform_admin
 

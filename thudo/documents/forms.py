@@ -9,6 +9,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from thudo.core import pages
 from thudo.core.errors import ApplicationError
 from thudo.core.models import Agency, User
 from thudo.documents.contracts import DOCUMENT_TYPES, URGENCY
@@ -46,16 +47,7 @@ def apply_error(
     if isinstance(exc, PinInvalid | PinLocked) and "pin" in form.fields:
         form.add_error("pin", str(exc.message))
         return True
-    placed = False
-    for error in exc.field_errors:
-        name = (aliases or {}).get(error.field, error.field)
-        if name in form.fields:
-            form.add_error(name, error.message)
-            placed = True
-    if not placed and fallback:
-        form.add_error(None, str(exc.message))
-        return True
-    return placed
+    return pages.apply_error(form, exc, aliases=aliases, fallback=fallback)
 
 
 def type_choices() -> list[tuple[str, str]]:

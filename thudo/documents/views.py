@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from thudo.core.auth import AuthedRequest
 from thudo.core.errors import ApplicationError, NotFound, PermissionDenied
 from thudo.core.models import Agency
-from thudo.core.rules import is_official
+from thudo.core.pages import htmx_status, is_htmx, official_or_404
 from thudo.documents import permissions, selectors, services
 from thudo.documents.contracts import STATUS_CODES
 from thudo.documents.forms import (
@@ -75,26 +75,12 @@ TRAIL_LABELS = {
 }
 
 
-def _official(request: AuthedRequest) -> Any:
-    if not is_official(request.user):
-        raise NotFound()
-    return request.user
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
-def _status(request: HttpRequest, status: int) -> int:
-    return 200 if _is_htmx(request) else status
-
-
 # --- the list ------------------------------------------------------------------------------
 
 
 @require_GET
 def document_list(request: AuthedRequest) -> HttpResponse:
-    user = _official(request)
+    user = official_or_404(request)
     form = SearchForm(request.GET)
     filters = form.filters()
     today = timezone.localdate()
@@ -199,7 +185,7 @@ def _render_form(
 
 @require_http_methods(["GET", "POST"])
 def document_new(request: AuthedRequest) -> HttpResponse:
-    actor = _official(request)
+    actor = official_or_404(request)
     code = request.POST.get("agency") if request.method == "POST" else request.GET.get("agency")
     agency, agencies = _drafting_agency(request, code)
     if request.method != "POST":
@@ -226,7 +212,7 @@ def document_new(request: AuthedRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def document_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    actor = _official(request)
+    actor = official_or_404(request)
     document = selectors.document_get_for_user(user=actor, pk=pk)
     if document.direction != "out" or document.status not in (S.DRAFT, S.RETURNED):
         raise NotFound(_("Văn bản này không còn sửa được."))
@@ -376,25 +362,25 @@ def _render_detail(
     request: AuthedRequest, document: Document, *, status: int = 200, **extra: Any
 ) -> HttpResponse:
     template = "documents/detail.html"
-    if _is_htmx(request):
+    if is_htmx(request):
         template += "#document"
     return render(
         request,
         template,
         _detail_context(request, document, **extra),
-        status=_status(request, status),
+        status=htmx_status(request, status),
     )
 
 
 @require_GET
 def document_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    user = _official(request)
+    user = official_or_404(request)
     document = selectors.document_get_for_user(user=user, pk=pk)
     return _render_detail(request, document)
 
 
 def _done(request: AuthedRequest, pk: int, notice: str) -> HttpResponse:
-    if _is_htmx(request):
+    if is_htmx(request):
         document = selectors.document_get_for_user(user=request.user, pk=pk)
         return _render_detail(request, document, notice=notice)
     messages.success(request, notice)
@@ -430,7 +416,7 @@ def _refused(
 
 def _simple(request: AuthedRequest, pk: int, action: Any, notice: Any) -> HttpResponse:
     """An action without a form: one button."""
-    actor = _official(request)
+    actor = official_or_404(request)
     document = selectors.document_get_for_user(user=actor, pk=pk)
     try:
         action(actor, document)
@@ -451,7 +437,7 @@ def document_submit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def document_review(request: AuthedRequest, pk: int) -> HttpResponse:
-    actor = _official(request)
+    actor = official_or_404(request)
     document = selectors.document_get_for_user(user=actor, pk=pk)
     form = ReviewForm(request.POST, prefix="review")
     if not form.is_valid():
@@ -470,7 +456,7 @@ def document_review(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def document_sign(request: AuthedRequest, pk: int) -> HttpResponse:
-    actor = _official(request)
+    actor = official_or_404(request)
     document = selectors.document_get_for_user(user=actor, pk=pk)
     form = SignForm(request.POST, prefix="sign", certificates=_personal_certificates(actor))
     if not form.is_valid():
@@ -520,7 +506,7 @@ def incoming_accept(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def incoming_return(request: AuthedRequest, pk: int) -> HttpResponse:
-    actor = _official(request)
+    actor = official_or_404(request)
     document = selectors.document_get_for_user(user=actor, pk=pk)
     form = ReasonForm(request.POST, prefix="return")
     if not form.is_valid():
@@ -534,7 +520,7 @@ def incoming_return(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def incoming_assign(request: AuthedRequest, pk: int) -> HttpResponse:
-    actor = _official(request)
+    actor = official_or_404(request)
     document = selectors.document_get_for_user(user=actor, pk=pk)
     members = selectors.members_of(agency=document.agency)
     form = AssignForm(request.POST, prefix="assign", members=members)
@@ -555,7 +541,7 @@ def incoming_assign(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _assignment_action(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
-    actor = _official(request)
+    actor = official_or_404(request)
     assignment = selectors.assignment_get_for_user(user=actor, pk=pk)
     document_pk = assignment.document_id
     prefix = f"{kind}-{assignment.pk}"
@@ -601,7 +587,7 @@ def _file_name(document: Document) -> str:
 
 @require_GET
 def document_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
-    user = _official(request)
+    user = official_or_404(request)
     document = selectors.document_get_for_user(user=user, pk=pk)
     if not document.pdf:
         raise NotFound(_("Văn bản chưa có bản PDF."))
@@ -616,7 +602,7 @@ def document_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def attachment_download(request: AuthedRequest, pk: int, attachment_pk: int) -> HttpResponse:
-    user = _official(request)
+    user = official_or_404(request)
     attachment = selectors.attachment_get_for_user(user=user, document_pk=pk, pk=attachment_pk)
     response = HttpResponse(bytes(attachment.content), content_type=attachment.content_type)
     # Always as a download: an uploaded file is never rendered by our origin.

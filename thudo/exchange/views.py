@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from thudo.core.auth import AuthedRequest
 from thudo.core.errors import ApplicationError, NotFound
-from thudo.core.rules import is_official
+from thudo.core.pages import htmx_status, is_htmx, official_or_404
 from thudo.exchange import keys, logreads, oauth, openapi, selectors, services
 from thudo.exchange.forms import (
     GrantDecisionForm,
@@ -39,20 +39,6 @@ from thudo.exchange.models import AccessGrant, Service
 
 PAGE_SIZE = 50
 LIST_LIMIT = 200
-
-
-def _official(request: AuthedRequest) -> Any:
-    if not is_official(request.user):
-        raise NotFound()
-    return request.user
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
-def _status(request: HttpRequest, status: int) -> int:
-    return 200 if _is_htmx(request) else status
 
 
 # --- public OAuth endpoints (RFC 6749, RFC 8414, RFC 7517) ------------------------------------
@@ -89,7 +75,7 @@ def jwks(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def catalog(request: AuthedRequest) -> HttpResponse:
-    _official(request)
+    official_or_404(request)
     q = request.GET.get("q", "").strip()[:100]
     classification = request.GET.get("classification", "")
     if classification not in Service.Classification.values:
@@ -114,7 +100,7 @@ def catalog(request: AuthedRequest) -> HttpResponse:
 
 @require_GET
 def service_detail(request: AuthedRequest, provider: str, code: str) -> HttpResponse:
-    _official(request)
+    official_or_404(request)
     service = selectors.service_get_for_user(user=request.user, provider=provider, code=code)
     return render(
         request,
@@ -131,7 +117,7 @@ def service_detail(request: AuthedRequest, provider: str, code: str) -> HttpResp
 
 @require_GET
 def service_openapi(request: AuthedRequest, provider: str, code: str) -> HttpResponse:
-    _official(request)
+    official_or_404(request)
     service = selectors.service_get_for_user(user=request.user, provider=provider, code=code)
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{service.provider.identifier}-{service.code}")
     response = HttpResponse(
@@ -147,7 +133,7 @@ def service_openapi(request: AuthedRequest, provider: str, code: str) -> HttpRes
 
 @require_GET
 def stats(request: AuthedRequest) -> HttpResponse:
-    _official(request)
+    official_or_404(request)
     period = request.GET.get("period", logreads.DEFAULT_PERIOD)
     if period not in logreads.PERIODS:
         error = _("Chọn một khoảng thời gian trong danh sách: 24 giờ, 7 ngày hoặc 30 ngày qua.")
@@ -175,22 +161,22 @@ def _systems_context(request: AuthedRequest, **extra: Any) -> dict[str, Any]:
 
 def _render_systems(request: AuthedRequest, status: int = 200, **extra: Any) -> HttpResponse:
     template = "exchange/systems.html"
-    if _is_htmx(request):
+    if is_htmx(request):
         template += "#systems"
     return render(
-        request, template, _systems_context(request, **extra), status=_status(request, status)
+        request, template, _systems_context(request, **extra), status=htmx_status(request, status)
     )
 
 
 @require_GET
 def systems(request: AuthedRequest) -> HttpResponse:
-    _official(request)
+    official_or_404(request)
     return _render_systems(request)
 
 
 @require_POST
 def system_register(request: AuthedRequest) -> HttpResponse:
-    actor = _official(request)
+    actor = official_or_404(request)
     agencies = list(selectors.agencies_administered_by(user=request.user))
     form = SystemRegisterForm(request.POST, agencies=agencies)
     if not form.is_valid():
@@ -215,7 +201,7 @@ def system_register(request: AuthedRequest) -> HttpResponse:
 
 @require_POST
 def system_rotate(request: AuthedRequest, identifier: str) -> HttpResponse:
-    actor = _official(request)
+    actor = official_or_404(request)
     system = selectors.system_get_for_user(user=request.user, identifier=identifier)
     try:
         created = services.system_secret_rotate(actor=actor, system=system)
@@ -226,7 +212,7 @@ def system_rotate(request: AuthedRequest, identifier: str) -> HttpResponse:
 
 @require_POST
 def system_revoke(request: AuthedRequest, identifier: str) -> HttpResponse:
-    actor = _official(request)
+    actor = official_or_404(request)
     system = selectors.system_get_for_user(user=request.user, identifier=identifier)
     form = SystemRevokeForm(request.POST)
     if not form.is_valid():
@@ -285,21 +271,21 @@ def _admin_agency_ids(request: AuthedRequest) -> set[int]:
 
 @require_GET
 def grants(request: AuthedRequest) -> HttpResponse:
-    _official(request)
+    official_or_404(request)
     return render(request, "exchange/grants.html", _grants_context(request))
 
 
 @require_GET
 def grant_operations(request: AuthedRequest) -> HttpResponse:
     """The operation checkboxes of the service chosen in the request form (htmx)."""
-    _official(request)
+    official_or_404(request)
     form = _request_form(request, service_id=request.GET.get("service"))
     return render(request, "exchange/grants.html#operations", {"request_form": form})
 
 
 @require_POST
 def grant_request(request: AuthedRequest) -> HttpResponse:
-    actor = _official(request)
+    actor = official_or_404(request)
     form = _request_form(request, request.POST, service_id=request.POST.get("service"))
     status = 422
     if form.is_valid():
@@ -332,7 +318,7 @@ def grant_request(request: AuthedRequest) -> HttpResponse:
 
 
 def _decide(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
-    actor = _official(request)
+    actor = official_or_404(request)
     grant = selectors.grant_get_for_user(user=request.user, pk=pk)
     form = GrantDecisionForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
@@ -350,7 +336,7 @@ def _decide(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     except ApplicationError as exc:
         error, status = exc.message, exc.status
         grant = selectors.grant_get_for_user(user=request.user, pk=pk)
-    if not _is_htmx(request):
+    if not is_htmx(request):
         if error:
             messages.error(request, str(error))
         else:
@@ -365,7 +351,7 @@ def _decide(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
             "row_error": error,
             "row_notice": None if error else _done_message(action, grant),
         },
-        status=_status(request, status),
+        status=htmx_status(request, status),
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from thudo.core.auth import AuthedRequest
 from thudo.core.errors import ApplicationError, NotFound, PermissionDenied
 from thudo.core.models import Agency, User
+from thudo.core.pages import htmx_status, is_htmx
 from thudo.core.rules import is_official
 from thudo.procedures import index as service_index
 from thudo.procedures import lifecycle, permissions, selectors, services
@@ -87,14 +88,6 @@ def _official(request: AuthedRequest) -> User:
     if not is_official(request.user):
         raise PermissionDenied(_("Trang này dành cho cán bộ, công chức."))
     return request.user
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
-def _status(request: HttpRequest, status: int) -> int:
-    return 200 if _is_htmx(request) else status
 
 
 def _agencies(user: User) -> list[Agency]:
@@ -359,13 +352,13 @@ def _render_detail(
     request: AuthedRequest, dossier: Dossier, *, status: int = 200, **extra: Any
 ) -> HttpResponse:
     template = "procedures/console/detail.html"
-    if _is_htmx(request):
+    if is_htmx(request):
         template += "#dossier"
     return render(
         request,
         template,
         _detail_context(request, dossier, **extra),
-        status=_status(request, status),
+        status=htmx_status(request, status),
     )
 
 
@@ -376,7 +369,7 @@ def dossier(request: AuthedRequest, code: str) -> HttpResponse:
 
 
 def _done(request: AuthedRequest, code: str, notice: str) -> HttpResponse:
-    if _is_htmx(request):
+    if is_htmx(request):
         found = selectors.dossier_get_for_user(user=request.user, code=code)
         if found is not None:
             return _render_detail(request, found, notice=notice)

@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from thudo.core.auth import AuthedRequest
 from thudo.core.errors import ApplicationError, NotFound, PermissionDenied
 from thudo.core.models import Role
+from thudo.core.pages import htmx_status, is_htmx, official_or_404
 from thudo.core.problems import problem_response
 from thudo.core.rules import is_official
 from thudo.signing import runtime, selectors, services, validation
@@ -68,24 +69,10 @@ TIMESTAMP_QUERY = "application/timestamp-query"
 TIMESTAMP_REPLY = "application/timestamp-reply"
 
 
-def _official(request: AuthedRequest) -> Any:
-    if not is_official(request.user):
-        raise NotFound()
-    return request.user
-
-
 def _posted(request: HttpRequest) -> Any:
     """The submitted data, or None for a GET: an empty POST is still a submission (and
     gets "required" errors), which ``request.POST or None`` would miss."""
     return request.POST if request.method == "POST" else None
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
-def _status(request: HttpRequest, status: int) -> int:
-    return 200 if _is_htmx(request) else status
 
 
 # --- public PKI endpoints ------------------------------------------------------------------
@@ -301,13 +288,13 @@ def _verdict_of(report: ValidationReport) -> dict[str, str]:
 
 def _render_verify(request: HttpRequest, status: int = 200, **context: Any) -> HttpResponse:
     template = "signing/verify.html"
-    if _is_htmx(request):
+    if is_htmx(request):
         template += "#verify"
     return render(
         request,
         template,
         {**_nav(request, "verify"), **context},
-        status=_status(request, status),
+        status=htmx_status(request, status),
     )
 
 
@@ -415,7 +402,7 @@ def _status_text(c: Certificate, now: Any) -> str:
 
 @require_GET
 def certificates(request: AuthedRequest) -> HttpResponse:
-    user = _official(request)
+    user = official_or_404(request)
     found = selectors.certificate_list_for_user(user=user)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
@@ -439,7 +426,7 @@ def certificates(request: AuthedRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def certificate_revoke(request: AuthedRequest, serial: str) -> HttpResponse:
-    actor = _official(request)
+    actor = official_or_404(request)
     certificate = selectors.certificate_get_for_user(user=actor, serial=serial)
     form = RevokeForm(_posted(request), reasons=services.REASONS)
     status = 200
@@ -470,7 +457,7 @@ def certificate_revoke(request: AuthedRequest, serial: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def certificate_pin(request: AuthedRequest, serial: str) -> HttpResponse:
-    actor = _official(request)
+    actor = official_or_404(request)
     certificate = selectors.certificate_get_for_user(user=actor, serial=serial)
     if certificate.holder_id != actor.pk or not needs_pin(certificate):
         raise NotFound()
@@ -504,7 +491,7 @@ def certificate_pin(request: AuthedRequest, serial: str) -> HttpResponse:
 
 
 def _administered(request: AuthedRequest) -> list[Any]:
-    agencies = selectors.agencies_where(user=_official(request), roles=(Role.AGENCY_ADMIN,))
+    agencies = selectors.agencies_where(user=official_or_404(request), roles=(Role.AGENCY_ADMIN,))
     if not agencies:
         raise PermissionDenied(
             _("Chỉ quản trị cơ quan được cấp chứng thư số cho cơ quan và cán bộ.")
@@ -594,7 +581,7 @@ def issue_official(request: AuthedRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def counter(request: AuthedRequest) -> HttpResponse:
-    actor = _official(request)
+    actor = official_or_404(request)
     agencies = selectors.agencies_where(user=actor, roles=(Role.CLERK,))
     if not agencies:
         raise PermissionDenied(
