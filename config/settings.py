@@ -257,6 +257,11 @@ REGISTRIES_POPULATION_SYSTEM = env.str(
 REGISTRIES_BUSINESS_SYSTEM = env.str(
     "THUDO_REGISTRIES_BUSINESS_SYSTEM", default="VN/GOV/000.00.00.G09/DKDN"
 )
+# The Government reporting information system (Hệ thống thông tin báo cáo Chính phủ) of the
+# Government Office (Văn phòng Chính phủ), simulated: it receives the reports pushed to it.
+REGISTRIES_GOVREPORT_SYSTEM = env.str(
+    "THUDO_REGISTRIES_GOVREPORT_SYSTEM", default="VN/GOV/000.00.00.G22/BCCP"
+)
 
 # --- digital signatures (PKI) ------------------------------------------------------------
 
@@ -288,6 +293,15 @@ DOCUMENTS_EXCHANGE_SYSTEM = env.str(
 )
 DOCUMENTS_EXCHANGE_SERVICE = "van-ban-dien-tu"
 DOCUMENTS_DELIVERY_ATTEMPTS = env.int("THUDO_DOCUMENTS_DELIVERY_ATTEMPTS", default=12)
+
+# --- reporting (hệ thống thông tin báo cáo) -------------------------------------------------
+
+# Where reports are pushed: recipient name → ``<provider system>/<service code>`` on the
+# hub, as JSON, e.g. {"bccp": "VN/GOV/000.00.00.G22/BCCP/tiep-nhan-bao-cao"}.
+REPORTING_EXPORT_SERVICES: dict[str, str] = env.json(
+    "THUDO_REPORTING_EXPORT_SERVICES",
+    default={"bccp": f"{REGISTRIES_GOVREPORT_SYSTEM}/tiep-nhan-bao-cao"},
+)
 
 # --- e-mail ---------------------------------------------------------------------------------
 

@@ -232,17 +232,25 @@ def _exchange(
     citizen: str,
     previous: dict[str, Any],
 ) -> dict[str, Any]:
-    """The national databases as provider systems with their services in the catalogue,
-    the platform's own system, and the demo's consumer systems (one granted the
-    population service, one with no grant) with their credentials."""
+    """The national databases and the Government reporting system as provider systems
+    with their services in the catalogue, the platform's own system, and the demo's
+    consumer systems (one granted the population service, one with no grant) with their
+    credentials."""
     providers: dict[str, str] = {}
     documents = {
         "population": registries.population_openapi(),
         "business": registries.business_openapi(),
+        "govreport": registries.govreport_openapi(),
     }
     settings_of = {
         "population": settings.REGISTRIES_POPULATION_SYSTEM,
         "business": settings.REGISTRIES_BUSINESS_SYSTEM,
+        "govreport": settings.REGISTRIES_GOVREPORT_SYSTEM,
+    }
+    codes_of = {
+        "population": registry_contracts.POPULATION_SERVICE,
+        "business": registry_contracts.BUSINESS_SERVICE,
+        "govreport": registry_contracts.GOVREPORT_SERVICE,
     }
     paths = registries.provider_paths()
     for service in city.PROVIDER_SERVICES:
@@ -265,11 +273,7 @@ def _exchange(
             member_class=member_class,
             need_secret=False,
         )
-        code = (
-            registry_contracts.POPULATION_SERVICE
-            if service.key == "population"
-            else registry_contracts.BUSINESS_SERVICE
-        )
+        code = codes_of[service.key]
         exchange.service_provision(
             provider=identifier,
             code=code,
@@ -301,6 +305,13 @@ def _exchange(
         providers,
         city.ONE_STOP_PURPOSE,
         city.ONE_STOP_BASIS,
+    )
+    _grants(
+        settings.EXCHANGE_PLATFORM_SYSTEM,
+        city.PLATFORM_REPORTING_GRANTS,
+        providers,
+        city.REPORTING_PURPOSE,
+        city.REPORTING_BASIS,
     )
 
     known = {

@@ -89,12 +89,13 @@ POPULATION_SEED = 2026
 CENTRAL_AGENCIES: dict[str, tuple[str, str]] = {
     "population": ("Bộ Công an", "BCA"),
     "business": ("Bộ Tài chính", "BTC"),
+    "govreport": ("Văn phòng Chính phủ", "VPCP"),
 }
 
 
 @dataclass(frozen=True)
 class ProviderService:
-    key: str  # "population" or "business"
+    key: str  # "population", "business" or "govreport"
     name: str
     description: str
     classification: str
@@ -120,6 +121,15 @@ PROVIDER_SERVICES: list[ProviderService] = [
         "internal",
         "Luật Doanh nghiệp 2020; Nghị định 168/2025/NĐ-CP; Nghị định 278/2025/NĐ-CP",
         "Cục Quản lý đăng ký kinh doanh",
+    ),
+    ProviderService(
+        "govreport",
+        "Tiếp nhận báo cáo Chính phủ",
+        "Hệ thống thông tin báo cáo Chính phủ (mô phỏng) tiếp nhận báo cáo định kỳ của các "
+        "bộ, ngành, địa phương, dạng JSON hoặc SDMX-ML 2.1, và trả biên nhận.",
+        "internal",
+        "Nghị định 09/2019/NĐ-CP quy định chế độ báo cáo của cơ quan hành chính nhà nước",
+        "Văn phòng Chính phủ",
     ),
 ]
 
@@ -157,6 +167,12 @@ DEMO_CONSUMERS: list[ConsumerSystem] = [
 
 # The platform itself (its modules call other systems through the hub as this system).
 PLATFORM_GRANTS: tuple[tuple[str, tuple[str, ...]], ...] = (("population", ()), ("business", ()))
+# ... and pushes the reports of the reporting module to the Government reporting system.
+PLATFORM_REPORTING_GRANTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("govreport", ("POST /submissions",)),
+)
+REPORTING_PURPOSE = "Báo cáo Chính phủ theo Nghị định 09/2019/NĐ-CP"
+REPORTING_BASIS = "Nghị định 09/2019/NĐ-CP"
 
 
 # --- signatures and documents ---------------------------------------------------------------

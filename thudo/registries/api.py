@@ -9,6 +9,10 @@ call without a valid assertion gets 401 and nothing else.
 Lookups answer with the three statuses of Circular 13 as ordinary JSON (200 found, 404
 not_found, 403 not_permitted): the status is the registry's answer, not an error. Errors
 (bad input, bad assertion) are problem+json as everywhere on the platform.
+
+A third provider system receives rather than answers: the Government reporting
+information system (hệ thống thông tin báo cáo Chính phủ), to which provinces push their
+reports (see ``govreport``).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Path, Query, Status
+from ninja import NinjaAPI, Path, Query, Schema, Status
 from ninja.openapi.schema import OpenAPISchema
 from ninja.security import APIKeyHeader
 from pydantic import AfterValidator
@@ -34,12 +38,14 @@ from thudo.core.errors import invalid
 from thudo.core.identifiers import IdentifierError, check_personal_id, check_tax_code
 from thudo.core.text import fold
 from thudo.exchange.facade import AssertionInvalid, ForwardedCall, verify_forwarded
-from thudo.registries import schemas, selectors
+from thudo.registries import govreport, schemas, selectors
 from thudo.registries.contracts import (
     BUSINESS_PATH,
+    GOVREPORT_PATH,
     POPULATION_PATH,
     AssertionRejected,
     DataSubjectMismatch,
+    PayloadTooLarge,
 )
 
 logger = logging.getLogger("thudo.registries")
@@ -80,6 +86,8 @@ def _problems(*statuses: int) -> dict[str, Any]:
     meaning = {
         400: "The data subject of the assertion is not the record asked for",
         401: "No valid assertion of the exchange hub",
+        413: "The document is larger than 2 MiB",
+        415: "Neither JSON nor SDMX-ML",
         422: "Invalid input",
     }
     return {
@@ -127,11 +135,16 @@ class ProviderAPI(NinjaAPI):
     root (``/people/{personal_id}``), as the hub's catalogue and access grants do; the
     ``servers`` entry says where that root is."""
 
+    # Schemas of request bodies an operation reads itself rather than through ninja.
+    body_schemas: dict[str, Any] = {}
+
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
     ) -> OpenAPISchema:
         schema = super().get_openapi_schema(path_prefix="", path_params=path_params)
-        schema["components"].setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        components = schema["components"].setdefault("schemas", {})
+        components["Problem"] = PROBLEM_SCHEMA
+        components.update(self.body_schemas)
         return schema
 
 
@@ -182,6 +195,17 @@ business_api = _provider_api(
     setting="REGISTRIES_BUSINESS_SYSTEM",
     root=BUSINESS_PATH,
     namespace="business_api",
+)
+govreport_api = _provider_api(
+    title="Hệ thống thông tin báo cáo Chính phủ (mô phỏng)",
+    description=(
+        "Hệ thống thông tin báo cáo Chính phủ, mô phỏng: receives the reports of provinces "
+        "(Decree 09/2019/NĐ-CP) through the data exchange hub (LGSP), as JSON or as SDMX-ML "
+        "2.1 structure-specific data, and answers with a receipt."
+    ),
+    setting="REGISTRIES_GOVREPORT_SYSTEM",
+    root=GOVREPORT_PATH,
+    namespace="govreport_api",
 )
 
 
@@ -391,3 +415,50 @@ def business_get(
     if business.restricted:
         return Status(403, {"status": "not_permitted"})
     return schemas.business_found(business)
+
+
+# --- the Government reporting system ------------------------------------------------------
+
+
+def _components(model: type[Schema]) -> dict[str, Any]:
+    """A body model's JSON Schema and those it refers to, as OpenAPI components."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    return {model.__name__: schema, **schema.pop("$defs", {})}
+
+
+govreport_api.body_schemas = _components(schemas.SubmissionIn)
+SDMX_BODY = {
+    "type": "string",
+    "description": (
+        f"SDMX-ML 2.1 StructureSpecificData of {govreport.STRUCTURE[1]} "
+        f"({govreport.STRUCTURE[0]}, {govreport.STRUCTURE[2]}): series keyed by INDICATOR "
+        "and REF_AREA, observations at TIME_PERIOD with OBS_VALUE and OBS_STATUS"
+    ),
+}
+
+
+@govreport_api.post(
+    "/submissions",
+    response={202: schemas.SubmissionReceiptOut},
+    summary="Receive a report (JSON or SDMX-ML)",
+    description=(
+        "Checks the document and answers 202 with its SHA-256 and the number of values; "
+        "a document that does not conform is a 422 problem naming each fault."
+    ),
+    openapi_extra={
+        **_problems(401, 413, 415, 422),
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/SubmissionIn"}},
+                **{media_type: {"schema": SDMX_BODY} for media_type in govreport.SDMX_TYPES},
+            },
+        },
+    },
+)
+def submission_receive(request: HttpRequest) -> Any:
+    declared = request.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > govreport.MAX_BYTES:
+        raise PayloadTooLarge()
+    receipt = govreport.receive(request.read(govreport.MAX_BYTES + 1), request.content_type or "")
+    return Status(202, {"receipt": receipt.receipt, "values": receipt.values})

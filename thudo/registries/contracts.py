@@ -25,9 +25,11 @@ BUSINESS_STATUSES = ("active", "suspended", "dissolved")
 # Where each provider system's API is served, and the hub forwards to.
 POPULATION_PATH = "/registries/population/v1"
 BUSINESS_PATH = "/registries/business/v1"
+GOVREPORT_PATH = "/registries/govreport/v1"
 # The codes under which the hub's catalogue offers them.
 POPULATION_SERVICE = "tra-cuu-cong-dan"
 BUSINESS_SERVICE = "tra-cuu-doanh-nghiep"
+GOVREPORT_SERVICE = "tiep-nhan-bao-cao"
 
 
 @dataclass(frozen=True)
@@ -120,3 +122,17 @@ class DataSubjectMismatch(ApplicationError):
     code: ClassVar[str] = "data_subject_mismatch"
     status: ClassVar[int] = 400
     title = _("Chủ thể dữ liệu không khớp với yêu cầu")
+
+
+class UnsupportedMediaType(ApplicationError):
+    """A report arrived in neither of the formats the reporting system accepts."""
+
+    code: ClassVar[str] = "unsupported_media_type"
+    status: ClassVar[int] = 415
+    title = _("Cần báo cáo dạng JSON hoặc SDMX-ML")
+
+
+class PayloadTooLarge(ApplicationError):
+    code: ClassVar[str] = "payload_too_large"
+    status: ClassVar[int] = 413
+    title = _("Báo cáo quá lớn")

@@ -1,5 +1,6 @@
 """What other modules may call in the registries: the population database (cơ sở dữ liệu
-dân cư) and the business registration database (đăng ký doanh nghiệp).
+dân cư), the business registration database (đăng ký doanh nghiệp), and the Government
+reporting system (hệ thống thông tin báo cáo Chính phủ) that receives reports.
 
 Every function returns frozen dataclasses from ``contracts`` or plain JSON-able data,
 never ORM objects. The databases' own APIs are for the exchange hub's gateway only.
@@ -13,9 +14,10 @@ from typing import Any
 from django.conf import settings
 
 from thudo.registries import business_data, selectors
-from thudo.registries.api import business_api, population_api
+from thudo.registries.api import business_api, govreport_api, population_api
 from thudo.registries.contracts import (
     BUSINESS_PATH,
+    GOVREPORT_PATH,
     POPULATION_PATH,
     BusinessInfo,
     BusinessLine,
@@ -28,6 +30,7 @@ __all__ = [
     "PersonInfo",
     "business_openapi",
     "business_sample",
+    "govreport_openapi",
     "household_members",
     "people_sample",
     "person_get",
@@ -128,6 +131,7 @@ def provider_paths() -> dict[str, str]:
     return {
         settings.REGISTRIES_POPULATION_SYSTEM: POPULATION_PATH,
         settings.REGISTRIES_BUSINESS_SYSTEM: BUSINESS_PATH,
+        settings.REGISTRIES_GOVREPORT_SYSTEM: GOVREPORT_PATH,
     }
 
 
@@ -146,3 +150,9 @@ def business_openapi() -> dict[str, Any]:
     """The OpenAPI document of the business registration database (for the hub's
     catalogue); its paths start at ``provider_paths()``'s path."""
     return _openapi(business_api)
+
+
+def govreport_openapi() -> dict[str, Any]:
+    """The OpenAPI document of the Government reporting system (for the hub's catalogue);
+    its paths start at ``provider_paths()``'s path."""
+    return _openapi(govreport_api)

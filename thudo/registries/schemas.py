@@ -1,4 +1,5 @@
-"""What the provider systems answer: the bodies of the population and business APIs.
+"""What the provider systems answer: the bodies of the population and business APIs, and
+what the Government reporting system takes and answers.
 
 Lookups answer with one of the three statuses of Circular 13: ``found`` (with the
 record), ``not_found`` and ``not_permitted`` (the record exists but may not be disclosed).
@@ -10,7 +11,10 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import AfterValidator, ConfigDict
+from pydantic_core import PydanticCustomError
 
+from thudo.core.identifiers import IdentifierError, check_agency_code
 from thudo.registries import business_data
 from thudo.registries.models import Business, Person
 
@@ -285,3 +289,52 @@ def business_change(business: Business) -> dict[str, Any]:
         "updated_at": business.updated_at,
         "business": business_body(business),
     }
+
+
+# --- the Government reporting system ------------------------------------------------------
+
+
+def _agency_code(value: str) -> str:
+    try:
+        return check_agency_code(value)
+    except IdentifierError as exc:
+        raise PydanticCustomError(exc.code, str(exc.message)) from None
+
+
+AgencyCode = Annotated[str, AfterValidator(_agency_code)]
+# Period codes of Decree 09/2019/NĐ-CP: 2026M03, 2026Q1, 2026S1, 2026N9, 2026.
+PeriodCode = Annotated[str, Field(pattern=r"^\d{4}(M(0[1-9]|1[0-2])|Q[1-4]|S[12]|N9)?$")]
+# A decimal written out in full (never a float, so no figure changes on the way).
+DecimalText = Annotated[str, Field(pattern=r"^-?\d{1,20}(\.\d{1,10})?$")]
+MAX_SUBMISSION_VALUES = 20_000
+
+
+class SubmissionValueIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    external_code: str = Field(
+        min_length=1, max_length=100, description="The reporting system's indicator code"
+    )
+    value: DecimalText
+    status: Literal["approved", "provisional", "measured"]
+    period: PeriodCode
+    unit: AgencyCode = Field(description="Agency code of the unit the value is for")
+
+
+class SubmissionIn(Schema):
+    """A report as JSON (version 1): who sends it, for which period, and its values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1]
+    recipient: str = Field(min_length=1, max_length=100)
+    sender: AgencyCode = Field(description="Agency code of the reporting unit")
+    sender_name: str = Field(min_length=1, max_length=300)
+    period: PeriodCode
+    generated_at: datetime
+    values: list[SubmissionValueIn] = Field(min_length=1, max_length=MAX_SUBMISSION_VALUES)
+
+
+class SubmissionReceiptOut(Schema):
+    receipt: str = Field(description="SHA-256 of the document as received, hex")
+    values: int = Field(description="Number of values accepted")

@@ -12,8 +12,8 @@ from typing import Any
 from django.contrib.auth.decorators import login_not_required
 from django.urls import URLPattern, path
 
-from thudo.registries.api import business_api, population_api
-from thudo.registries.contracts import BUSINESS_PATH, POPULATION_PATH
+from thudo.registries.api import business_api, govreport_api, population_api
+from thudo.registries.contracts import BUSINESS_PATH, GOVREPORT_PATH, POPULATION_PATH
 
 MOUNT = "/registries/"
 
@@ -29,4 +29,5 @@ def _without_login(urls: tuple[list[Any], str, str]) -> tuple[list[Any], str, st
 urlpatterns = [
     path(POPULATION_PATH.removeprefix(MOUNT) + "/", _without_login(population_api.urls)),
     path(BUSINESS_PATH.removeprefix(MOUNT) + "/", _without_login(business_api.urls)),
+    path(GOVREPORT_PATH.removeprefix(MOUNT) + "/", _without_login(govreport_api.urls)),
 ]

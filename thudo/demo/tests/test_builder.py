@@ -29,11 +29,13 @@ def test_build_twice_keeps_logins_and_changes_nothing(settings: Any, tmp_path: P
     assert (tmp_path / "demo" / "credentials.json").stat().st_mode & 0o777 == 0o600
 
     # Hà Nội: the City People's Committee, 15 departments, the centre and 126 communes;
-    # and the two ministries whose national databases the hub connects.
-    assert Agency.objects.count() == 1 + 15 + 1 + 126 + 2
+    # the two ministries whose national databases the hub connects, and the Government
+    # Office, whose reporting system receives the city's reports.
+    assert Agency.objects.count() == 1 + 15 + 1 + 126 + 3
     assert set(Agency.objects.filter(kind="central_agency").values_list("code", flat=True)) == {
         "000.00.00.G01",
         "000.00.00.G09",
+        "000.00.00.G22",
     }
     assert registries.population_count(province_code="01") == city.POPULATION_SIZE
     for seat in data["staff"]:
@@ -51,7 +53,7 @@ def test_build_twice_keeps_logins_and_changes_nothing(settings: Any, tmp_path: P
     leaders = {s.username for s in city.STAFF if s.role == "leader"}
     assert {c["username"] for c in first.extra["signing"]["certificates"]} == leaders
     assert all(len(c["pin"]) == 6 for c in first.extra["signing"]["certificates"])
-    assert Agency.objects.count() == 1 + 15 + 1 + 126 + 2
+    assert Agency.objects.count() == 1 + 15 + 1 + 126 + 3
     assert User.objects.filter(kind="official").count() == len(city.STAFF)
     # Re-running writes only the population replacement: nothing about staff, agencies,
     # member systems (no secret rotated), services or grants.
@@ -108,6 +110,7 @@ def test_the_demo_hub_has_the_national_databases_and_two_consumers(
     assert {(s["provider"], s["code"], s["classification"]) for s in catalogue} == {
         ("VN/GOV/000.00.00.G01/DANCU", "tra-cuu-cong-dan", "personal"),
         ("VN/GOV/000.00.00.G09/DKDN", "tra-cuu-doanh-nghiep", "internal"),
+        ("VN/GOV/000.00.00.G22/BCCP", "tiep-nhan-bao-cao", "internal"),
         ("VN/GOV/000.00.00.H26/QLVB", "van-ban-dien-tu", "internal"),
     }
 
@@ -131,6 +134,8 @@ def test_the_demo_hub_has_the_national_databases_and_two_consumers(
             "GET /businesses/changes",
             "GET /businesses/{tax_code}",
         ],
+        # Reports are pushed to the Government reporting system, nothing else.
+        (settings.EXCHANGE_PLATFORM_SYSTEM, "tiep-nhan-bao-cao"): ["POST /submissions"],
         (settings.EXCHANGE_PLATFORM_SYSTEM, "van-ban-dien-tu"): [
             "POST /packages",
             "POST /statuses",

@@ -20,7 +20,7 @@ from openapi_spec_validator import validate
 
 from thudo.core.identifiers import tax_check_digit
 from thudo.registries import facade
-from thudo.registries.api import business_api, population_api
+from thudo.registries.api import business_api, govreport_api, population_api
 from thudo.registries.models import Business, Person
 from thudo.registries.services import population_generate
 from thudo.registries.tests.factories import (
@@ -526,23 +526,25 @@ def test_provider_paths_are_where_the_apis_are_served() -> None:
     assert facade.provider_paths() == {
         settings.REGISTRIES_POPULATION_SYSTEM: "/registries/population/v1",
         settings.REGISTRIES_BUSINESS_SYSTEM: "/registries/business/v1",
+        settings.REGISTRIES_GOVREPORT_SYSTEM: "/registries/govreport/v1",
     }
     assert reverse("population_api:api-root") == "/registries/population/v1/"
     assert reverse("business_api:api-root") == "/registries/business/v1/"
+    assert reverse("govreport_api:api-root") == "/registries/govreport/v1/"
 
 
 def test_every_operation_requires_the_assertion_and_no_view_a_login() -> None:
     from thudo.registries.urls import urlpatterns
 
     views = [pattern for resolver in urlpatterns for pattern in resolver.url_patterns]
-    assert len(views) == 2 * 2 + 5  # openapi.json and root of each, and 5 operations
+    assert len(views) == 3 * 2 + 6  # openapi.json and root of each, and 6 operations
     assert [v for v in views if getattr(v.callback, "login_required", True)] == []
     operations = [
         operation
-        for api in (population_api, business_api)
+        for api in (population_api, business_api, govreport_api)
         for bound in api._get_bound_routers()
         for path_view in bound.path_operations.values()
         for operation in path_view.operations
     ]
-    assert len(operations) == 5
+    assert len(operations) == 6
     assert all(operation.auth_callbacks for operation in operations)
