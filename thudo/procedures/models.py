@@ -3,6 +3,8 @@ their files, trail and BPMN tasks, the gapless dossier counters, ratings and not
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +12,18 @@ from django.utils.translation import pgettext_lazy
 
 from thudo.core.models import Agency
 from thudo.procedures.contracts import STATUS_LABELS, Status
+
+
+class OrderedJSONField(models.JSONField):
+    """JSON whose objects keep their keys' order. PostgreSQL's ``jsonb`` stores an object's
+    keys sorted by length, which would reorder an applicant form's fields (the order of
+    the schema's ``properties``); its ``json`` type keeps the text as written. Nothing
+    queries inside these documents, so jsonb's operators are not needed."""
+
+    def db_type(self, connection: Any) -> str | None:
+        if connection.vendor == "postgresql":
+            return "json"
+        return super().db_type(connection)
 
 
 class Procedure(models.Model):
@@ -59,7 +73,7 @@ class ProcedureVersion(models.Model):
     fees = models.JSONField(default=list)
     exemptions = models.JSONField(default=list)
     components = models.JSONField(default=list)
-    form_schema = models.JSONField(default=dict)
+    form_schema = OrderedJSONField(default=dict)
     result = models.JSONField(default=dict)
     legal_basis = models.JSONField(default=list)
     process = models.CharField(max_length=100)
