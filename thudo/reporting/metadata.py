@@ -219,6 +219,10 @@ class _Reader:
     def __init__(self) -> None:
         self.errors: list[FieldError] = []
         self.refs = _References()
+        # Kinds ("data_elements", "options", …) of which the document may define a code
+        # that could not be read: a list or an item of the wrong shape, a code that is
+        # missing, malformed or given twice.
+        self.uncertain: set[str] = set()
 
     def fail(self, path: str, code: str, message: Any) -> None:
         self.errors.append(FieldError(path, code, str(message)))
@@ -307,15 +311,31 @@ class _Reader:
             return None
         return value
 
-    def unique_code(self, item: Mapping[str, Any], path: str, seen: set[str]) -> str:
+    def unique_code(self, item: Mapping[str, Any], path: str, seen: set[str], kind: str) -> str:
         here = _join(path, "code")
         code = self.code(item.get("code"), here)
         if code is None:
+            self.uncertain.add(kind)
             return ""
         if code in seen:
             self.fail(here, "duplicate", _("Mã %(code)s bị trùng trong tài liệu.") % {"code": code})
+            self.uncertain.add(kind)
         seen.add(code)
         return code
+
+    def entries(
+        self, document: Mapping[str, Any], kind: str, fields: Collection[str]
+    ) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """The items of one of the document's lists that are objects, with their paths."""
+        listed = self.listing(document, kind, "")
+        if listed is None and document.get(kind) is not None:
+            self.uncertain.add(kind)
+        for path, raw in listed or []:
+            item = self.record(raw, path, fields)
+            if item is None:
+                self.uncertain.add(kind)
+                continue
+            yield path, item
 
     def codes(
         self, item: Mapping[str, Any], key: str, path: str, *, required: bool = False
@@ -476,24 +496,24 @@ class _Reader:
     def categories(self, document: Mapping[str, Any]) -> list[dict[str, Any]]:
         found = []
         seen: set[str] = set()
-        for path, raw in self.listing(document, "categories", "") or []:
-            item = self.record(raw, path, _FIELDS["category"])
-            if item is None:
-                continue
-            code = self.unique_code(item, path, seen)
+        for path, item in self.entries(document, "categories", _FIELDS["category"]):
+            code = self.unique_code(item, path, seen, "categories")
             name = self.text(item, "name", path, max_length=200, required=True)
             options = []
             option_codes: set[str] = set()
             entries = self.listing(item, "options", path, required=True)
             if entries == []:
                 self.fail(_join(path, "options"), "empty", _("Cần ít nhất một phương án phân tổ."))
+            elif entries is None:
+                self.uncertain.add("options")
             for option_path, option_raw in entries or []:
                 option = self.record(option_raw, option_path, _FIELDS["option"])
                 if option is None:
+                    self.uncertain.add("options")
                     continue
                 options.append(
                     {
-                        "code": self.unique_code(option, option_path, option_codes),
+                        "code": self.unique_code(option, option_path, option_codes, "options"),
                         "name": self.text(
                             option, "name", option_path, max_length=200, required=True
                         ),
@@ -505,11 +525,8 @@ class _Reader:
     def data_elements(self, document: Mapping[str, Any]) -> list[dict[str, Any]]:
         found = []
         seen: set[str] = set()
-        for path, raw in self.listing(document, "data_elements", "") or []:
-            item = self.record(raw, path, _FIELDS["data_element"])
-            if item is None:
-                continue
-            code = self.unique_code(item, path, seen)
+        for path, item in self.entries(document, "data_elements", _FIELDS["data_element"]):
+            code = self.unique_code(item, path, seen, "data_elements")
             low = self.number(item, "min_value", path)
             high = self.number(item, "max_value", path)
             if low is not None and high is not None and low > high:
@@ -549,13 +566,10 @@ class _Reader:
     def indicator_groups(self, document: Mapping[str, Any]) -> list[dict[str, Any]]:
         found = []
         seen: set[str] = set()
-        for path, raw in self.listing(document, "indicator_groups", "") or []:
-            item = self.record(raw, path, _FIELDS["indicator_group"])
-            if item is None:
-                continue
+        for path, item in self.entries(document, "indicator_groups", _FIELDS["indicator_group"]):
             found.append(
                 {
-                    "code": self.unique_code(item, path, seen),
+                    "code": self.unique_code(item, path, seen, "indicator_groups"),
                     "name": self.text(item, "name", path, max_length=200, required=True),
                 }
             )
@@ -564,11 +578,8 @@ class _Reader:
     def indicators(self, document: Mapping[str, Any]) -> list[dict[str, Any]]:
         found = []
         seen: set[str] = set()
-        for path, raw in self.listing(document, "indicators", "") or []:
-            item = self.record(raw, path, _FIELDS["indicator"])
-            if item is None:
-                continue
-            code = self.unique_code(item, path, seen)
+        for path, item in self.entries(document, "indicators", _FIELDS["indicator"]):
+            code = self.unique_code(item, path, seen, "indicators")
             factor = self.number(item, "factor", path)
             if factor is not None and abs(factor) >= _FACTOR_MAX:
                 self.fail(_join(path, "factor"), "out_of_range", _("Hệ số quá lớn."))
@@ -592,11 +603,8 @@ class _Reader:
     def forms(self, document: Mapping[str, Any]) -> list[dict[str, Any]]:
         found = []
         seen: set[str] = set()
-        for path, raw in self.listing(document, "forms", "") or []:
-            item = self.record(raw, path, _FIELDS["form"])
-            if item is None:
-                continue
-            code = self.unique_code(item, path, seen)
+        for path, item in self.entries(document, "forms", _FIELDS["form"]):
+            code = self.unique_code(item, path, seen, "forms")
             units = []
             unit_codes: set[str] = set()
             for here, unit_raw in self.listing(item, "units", path, required=True) or []:
@@ -664,7 +672,7 @@ class _Reader:
                 continue
             rules.append(
                 {
-                    "code": self.unique_code(rule, here, seen),
+                    "code": self.unique_code(rule, here, seen, "rules"),
                     "name": self.text(rule, "name", here, max_length=300, required=True),
                     "left": self.expression(rule, "left", here),
                     "operator": self.choice(rule, "operator", here, ValidationRule.Operator.values),
@@ -683,10 +691,7 @@ class _Reader:
     def targets(self, document: Mapping[str, Any]) -> list[dict[str, Any]]:
         found = []
         seen: set[tuple[str, str, int]] = set()
-        for path, raw in self.listing(document, "targets", "") or []:
-            item = self.record(raw, path, _FIELDS["target"])
-            if item is None:
-                continue
+        for path, item in self.entries(document, "targets", _FIELDS["target"]):
             indicator = self.code(item.get("indicator"), _join(path, "indicator"))
             if indicator is not None:
                 self.refs.indicators.append((_join(path, "indicator"), indicator))
@@ -736,15 +741,22 @@ def _is_key(key: str, option_sets: Sequence[Collection[str]]) -> bool:
 
 def _resolve(reader: _Reader, document: Mapping[str, list[dict[str, Any]]]) -> dict[str, int]:
     """Check every code the document names against the document itself and the
-    database; return the ids of the agencies named."""
+    database; return the ids of the agencies named. A code is unknown only when the
+    document certainly does not define it: where a list or one of its codes could not
+    be read, references of that kind are left for the next attempt, as they would only
+    repeat the mistake already reported."""
     refs = reader.refs
+
+    def checked(kind: str, found: Sequence[T]) -> Sequence[T]:
+        return () if kind in reader.uncertain else found
+
     doc_categories = {c["code"]: [o["code"] for o in c["options"]] for c in document["categories"]}
     doc_elements = {e["code"]: e["categories"] for e in document["data_elements"]}
     doc_groups = {g["code"] for g in document["indicator_groups"]}
     doc_indicators = {i["code"] for i in document["indicators"]}
 
     db_categories = _codes_in_db(Category, {c for _p, c in refs.categories} - doc_categories.keys())
-    for path, name in refs.categories:
+    for path, name in checked("categories", refs.categories):
         if name not in doc_categories and name not in db_categories:
             reader.fail(
                 path,
@@ -761,7 +773,7 @@ def _resolve(reader: _Reader, document: Mapping[str, list[dict[str, Any]]]) -> d
             db_elements.setdefault(element, [])
             if category is not None:
                 db_elements[element].append(category)
-    for path, name in refs.elements:
+    for path, name in checked("data_elements", refs.elements):
         if name not in doc_elements and name not in db_elements:
             reader.fail(
                 path,
@@ -770,13 +782,13 @@ def _resolve(reader: _Reader, document: Mapping[str, list[dict[str, Any]]]) -> d
             )
 
     db_groups = _codes_in_db(IndicatorGroup, {g for _p, g in refs.groups} - doc_groups)
-    for path, name in refs.groups:
+    for path, name in checked("indicator_groups", refs.groups):
         if name not in doc_groups and name not in db_groups:
             reader.fail(
                 path, "unknown_group", _("Không có nhóm chỉ số mã %(code)s.") % {"code": name}
             )
     db_indicators = _codes_in_db(Indicator, {i for _p, i in refs.indicators} - doc_indicators)
-    for path, name in refs.indicators:
+    for path, name in checked("indicators", refs.indicators):
         if name not in doc_indicators and name not in db_indicators:
             reader.fail(
                 path, "unknown_indicator", _("Không có chỉ số mã %(code)s.") % {"code": name}
@@ -801,7 +813,7 @@ def _resolve(reader: _Reader, document: Mapping[str, list[dict[str, Any]]]) -> d
         )
         for category, option in stored:
             db_options.setdefault(category, []).append(option)
-    for path, element, key in refs.options:
+    for path, element, key in checked("options", refs.options):
         categories = categories_of(element)
         if categories is None:
             continue  # the element itself is unknown, reported above
