@@ -1,5 +1,6 @@
 """Reporting API: forms, a unit's values for a period (read; write all or nothing), the
-steps of completion and approval, analytics, and the metadata as one document.
+steps of completion and approval, analytics, the metadata as one document, and the
+export to the government reporting system (mappings, pushes, the delivery log).
 
 Thin endpoints: a schema in, one service or selector call, a schema out. A unit or
 period that does not exist is a field error; one the caller may not see is 404.
@@ -18,8 +19,12 @@ from thudo.reporting.contracts import CellInput
 from thudo.reporting.models import Form
 from thudo.reporting.schemas import (
     AnalyticsOut,
+    DeliveryOut,
+    ExportIn,
     FormDetailOut,
     FormOut,
+    MappingIn,
+    MappingOut,
     SavedOut,
     StepIn,
     StepOut,
@@ -234,3 +239,76 @@ def metadata_get(request: AuthedRequest) -> Any:
 )
 def metadata_post(request: AuthedRequest, payload: dict[str, Any]) -> Any:
     return services.metadata_import(actor=request.user, document=payload)
+
+
+def delivery_out(delivery: Any) -> dict[str, Any]:
+    return {
+        "recipient": delivery.recipient,
+        "unit": delivery.unit.code,
+        "period": delivery.period,
+        "format": delivery.format,
+        "status": delivery.status,
+        "values": delivery.values,
+        "digest": delivery.digest,
+        "response": delivery.response,
+        "at": delivery.at.isoformat(),
+    }
+
+
+def mapping_out(mapping: Any) -> dict[str, Any]:
+    return {
+        "recipient": mapping.recipient,
+        "indicator": mapping.indicator.code,
+        "indicator_name": mapping.indicator.name,
+        "external_code": mapping.external_code,
+    }
+
+
+@router.get(
+    "/reporting/export-mappings",
+    response=list[MappingOut],
+    summary="Indicators mapped to the receiving systems' codes",
+)
+def mapping_list(request: AuthedRequest) -> Any:
+    return [mapping_out(m) for m in selectors.mappings_list()]
+
+
+@router.put(
+    "/reporting/export-mappings",
+    response=MappingOut,
+    summary="Map an indicator to a receiving system's code (platform administrator)",
+)
+def mapping_set(request: AuthedRequest, payload: MappingIn) -> Any:
+    mapping = services.mapping_set(
+        actor=request.user,
+        recipient=payload.recipient,
+        indicator_code=payload.indicator,
+        external_code=payload.external_code,
+    )
+    return mapping_out(mapping)
+
+
+@router.post(
+    "/reporting/exports",
+    response=DeliveryOut,
+    summary="Push a unit's mapped indicators to the government reporting system",
+)
+def export_push(request: AuthedRequest, payload: ExportIn) -> Any:
+    if selectors.unit_get(code=payload.unit) is None:
+        raise invalid("unit", "unknown_unit", _("Không có đơn vị %(c)s.") % {"c": payload.unit})
+    unit = selectors.unit_get_for_user(user=request.user, form=None, code=payload.unit)
+    if unit is None:
+        raise NotFound(_("Không có đơn vị này."))
+    delivery = services.export_push(
+        actor=request.user,
+        recipient=payload.recipient,
+        period=payload.period,
+        unit=unit,
+        fmt=payload.format,
+    )
+    return delivery_out(delivery)
+
+
+@router.get("/reporting/exports", response=list[DeliveryOut], summary="The delivery log")
+def export_list(request: AuthedRequest) -> Any:
+    return [delivery_out(d) for d in selectors.deliveries_for_user(user=request.user)]

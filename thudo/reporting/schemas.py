@@ -101,3 +101,35 @@ class StepOut(Schema):
     period: str
     completed: bool
     approval: Literal["approved", "accepted"] | None
+
+
+class ExportIn(Schema):
+    recipient: str = Field(max_length=100, description="receiving system, e.g. bccp")
+    unit: str = Field(max_length=35)
+    period: str = Field(max_length=8)
+    format: Literal["json", "sdmx"] = "json"
+
+
+class MappingIn(Schema):
+    recipient: str = Field(max_length=100, description="receiving system, e.g. bccp")
+    indicator: str = Field(max_length=50, description="our indicator code")
+    external_code: str = Field(max_length=100, description="the receiver's code for it")
+
+
+class MappingOut(Schema):
+    recipient: str
+    indicator: str
+    indicator_name: str
+    external_code: str
+
+
+class DeliveryOut(Schema):
+    recipient: str
+    unit: str
+    period: str
+    format: str
+    status: Literal["delivered", "failed"]
+    values: int
+    digest: str = Field(description="SHA-256 of exactly the bytes sent")
+    response: str
+    at: str

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from thudo.core import rules as core_rules
+from thudo.core.calendar import get_calendar
 from thudo.core.errors import PermissionDenied
 from thudo.core.models import Agency, Membership
 from thudo.reporting import analytics, checks, hierarchy, permissions
@@ -155,9 +156,17 @@ class Grid:
         return self.completion is None and timezone.localdate() > self.deadline
 
 
-def entry_grid(*, form: Form, unit: Agency, period: str) -> Grid:
-    from thudo.reporting.services import locked_by
+def locked_by(*, form: Form, unit: Agency, period: str) -> Approval | None:
+    """The approval that locks the unit's data for the period (its own or one above)."""
+    ancestors = hierarchy.ancestor_ids(unit.pk) or [unit.pk]
+    return (
+        Approval.objects.filter(form=form, period=period, unit_id__in=ancestors)
+        .select_related("unit")
+        .first()
+    )
 
+
+def entry_grid(*, form: Form, unit: Agency, period: str) -> Grid:
     reporting_period = pe.parse(period)
     values = {
         (v.element_id, v.disaggregation): v
@@ -197,7 +206,7 @@ def entry_grid(*, form: Form, unit: Agency, period: str) -> Grid:
         deadline=reporting_period.deadline(form.deadline_days),
         completion=Completion.objects.filter(form=form, unit=unit, period=period).first(),
         approval=Approval.objects.filter(form=form, unit=unit, period=period).first(),
-        locked_by=locked_by(form, unit, period),
+        locked_by=locked_by(form=form, unit=unit, period=period),
         violations=tuple(checks.violations(form, unit.pk, period)),
         filled=filled,
         total=total,
@@ -305,21 +314,122 @@ class Work:
     receiving: bool  # the user's agency receives this form (approves the aggregate)
 
 
+OVERDUE_LOOKBACK = 3  # earlier periods still shown while they are not completed
+
+
 def worklist_for_user(*, user: Any, today: date | None = None) -> list[Work]:
-    """What the user's agencies have to report now, and what they receive."""
+    """What the user's agencies have to report now, and what they receive: the period
+    being reported, and up to three earlier ones still not completed (late)."""
     today = today or timezone.localdate()
     ids = set(_agency_ids(user))
+    calendar = get_calendar()
     items = []
     for form in forms_for_user(user=user).prefetch_related("units"):
-        period = pe.current_open(form.period_kind, today, form.deadline_days)
-        deadline = period.deadline(form.deadline_days)
+        current = pe.current_open(form.period_kind, today, form.deadline_days, calendar)
+        earlier = [current.previous()]
+        while len(earlier) < OVERDUE_LOOKBACK:
+            earlier.append(earlier[-1].previous())
         receiving = form.recipient_id in ids
         units = [u for u in form.units.all() if u.pk in ids]
         if receiving and not units:
             units = [form.recipient]
         for unit in units:
-            approval = Approval.objects.filter(form=form, unit=unit, period=period.code).first()
-            done = Completion.objects.filter(form=form, unit=unit, period=period.code).exists()
-            state = approval.state if approval else ("completed" if done else "open")
-            items.append(Work(form, unit, period, deadline, state, receiving))
+            states = _states(form, unit, [current, *earlier])
+            for period in [*reversed(earlier), current]:
+                state = states.get(period.code, "open")
+                if period is not current and (state != "open" or receiving):
+                    continue
+                deadline = period.deadline(form.deadline_days, calendar)
+                items.append(Work(form, unit, period, deadline, state, receiving))
     return items
+
+
+def _states(form: Form, unit: Agency, periods: list[pe.ReportingPeriod]) -> dict[str, str]:
+    codes = [p.code for p in periods]
+    done = Completion.objects.filter(form=form, unit=unit, period__in=codes)
+    states = dict.fromkeys(done.values_list("period", flat=True), "completed")
+    approvals = Approval.objects.filter(form=form, unit=unit, period__in=codes)
+    for code, state in approvals.values_list("period", "state"):
+        states[code] = state
+    return states
+
+
+def metadata_export() -> dict[str, Any]:
+    """All metadata as one document (the format :func:`services.metadata_import` loads)."""
+    from thudo.reporting import metadata
+
+    return metadata.export()
+
+
+# --- look-ups of the pages ------------------------------------------------------------------
+
+
+def dx_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Data elements and indicators by code, grouped, for the analytics form."""
+    from thudo.reporting.models import Indicator
+
+    elements = [
+        (code, f"{code} — {name}")
+        for code, name in DataElement.objects.order_by("code").values_list("code", "name")
+    ]
+    indicators = [
+        (code, f"{code} — {name}")
+        for code, name in Indicator.objects.order_by("code").values_list("code", "name")
+    ]
+    return [(str(_("Chỉ tiêu")), elements), (str(_("Chỉ số")), indicators)]
+
+
+def reporting_unit_get_for_user(*, user: Any, form: Form, code: str) -> Agency | None:
+    """A reporting unit of the form that the user may see; None for any other unit."""
+    unit = unit_get_for_user(user=user, form=form, code=code)
+    if unit is None or not form.units.filter(pk=unit.pk).exists():
+        return None
+    return unit
+
+
+def overview_for_user(*, user: Any, form: Form, period: str) -> Overview | None:
+    """The form's overview for those who may see its recipient's figures (the recipient's
+    officials, those above it, the platform administrator); None for anyone else: the
+    overview shows every reporting unit, not only the reader's own."""
+    if not permissions.view_unit(user, form, form.recipient):
+        return None
+    return overview(form=form, period=period)
+
+
+def analytics_units_for_user(*, user: Any) -> list[Agency]:
+    """The units whose figures the user may see, the top of the tree first."""
+    from django.db.models import Count
+
+    visible = visible_unit_ids(user=user)
+    hierarchy.ensure()
+    units = Agency.objects.filter(is_active=True)
+    closure = UnitClosure.objects.all()
+    if visible is not None:
+        units = units.filter(pk__in=visible)
+        closure = closure.filter(descendant_id__in=visible)
+    depth = dict(
+        closure.values("descendant_id")
+        .annotate(n=Count("id"))
+        .values_list("descendant_id", "n")
+        .order_by()
+    )
+    return sorted(units, key=lambda a: (depth.get(a.pk, 0), a.code))
+
+
+def mappings_list() -> list[Any]:
+    """Every indicator mapped to a receiving system's code, by receiver and code."""
+    from thudo.reporting.models import ExportMapping
+
+    return list(ExportMapping.objects.select_related("indicator"))
+
+
+def deliveries_for_user(*, user: Any, limit: int = 100) -> list[Any]:
+    """The delivery log of pushes to the government reporting system, for the units the
+    user may see."""
+    from thudo.reporting.models import ExportDelivery
+
+    rows = ExportDelivery.objects.select_related("unit").order_by("-at", "-pk")
+    visible = visible_unit_ids(user=user)
+    if visible is not None:
+        rows = rows.filter(unit_id__in=visible)
+    return list(rows[:limit])

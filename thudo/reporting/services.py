@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from thudo.core import audit, metrics
 from thudo.core.errors import Conflict, FieldError, InvalidInput, invalid
 from thudo.core.models import Agency, User
-from thudo.reporting import checks, hierarchy, metadata, permissions
+from thudo.reporting import checks, hierarchy, metadata, permissions, selectors
 from thudo.reporting import periods as pe
 from thudo.reporting.contracts import CellInput, SaveResult
 from thudo.reporting.models import (
@@ -67,18 +67,8 @@ def _require_assigned(form: Form, unit: Agency) -> None:
         )
 
 
-def locked_by(form: Form, unit: Agency, period: str) -> Approval | None:
-    """The approval that locks the unit's data for the period (its own or one above)."""
-    ancestors = hierarchy.ancestor_ids(unit.pk) or [unit.pk]
-    return (
-        Approval.objects.filter(form=form, period=period, unit_id__in=ancestors)
-        .select_related("unit")
-        .first()
-    )
-
-
 def _require_unlocked(form: Form, unit: Agency, period: str) -> None:
-    approval = locked_by(form, unit, period)
+    approval = selectors.locked_by(form=form, unit=unit, period=period)
     if approval is not None:
         raise Conflict(
             _("Số liệu kỳ %(period)s đã được %(unit)s phê duyệt và bị khóa.")
@@ -99,7 +89,7 @@ def _form_elements(form: Form) -> dict[str, DataElement]:
 # --- pre-aggregated totals ------------------------------------------------------------------
 
 
-def refresh_aggregates(*, unit_id: int, period: str, element_ids: Iterable[int]) -> None:
+def _refresh_aggregates(*, unit_id: int, period: str, element_ids: Iterable[int]) -> None:
     """Recompute the totals of the units above ``unit_id`` (and its own, if units lie
     below it) for these elements and period.
 
@@ -274,7 +264,7 @@ def value_save(
                       disaggregation=disagg, value=value, comment=comment,
                       source=source)  # fmt: skip
     if old != new:
-        refresh_aggregates(unit_id=unit.pk, period=period, element_ids=[data_element.pk])
+        _refresh_aggregates(unit_id=unit.pk, period=period, element_ids=[data_element.pk])
         audit.record(
             action="reporting.value.save",
             actor=actor,
@@ -331,7 +321,7 @@ def values_save_many(
             )
     if changed:
         ids = {e.pk for e, _d, _v, _c in checked}
-        refresh_aggregates(unit_id=unit.pk, period=period, element_ids=ids)
+        _refresh_aggregates(unit_id=unit.pk, period=period, element_ids=ids)
         audit.record(
             action="reporting.values.save",
             actor=actor,
@@ -563,7 +553,7 @@ def measured_compute(
         if not measured:
             continue
         for unit in form.units.all():
-            if locked_by(form, unit, period) is not None:
+            if selectors.locked_by(form=form, unit=unit, period=period) is not None:
                 continue
             changed = []
             for element in measured:
@@ -597,7 +587,7 @@ def measured_compute(
                 changed.append(element.pk)
                 written += 1
             if changed:
-                refresh_aggregates(unit_id=unit.pk, period=period, element_ids=changed)
+                _refresh_aggregates(unit_id=unit.pk, period=period, element_ids=changed)
     audit.record(
         action="reporting.measured.compute",
         actor=actor,
@@ -692,3 +682,134 @@ def target_set(
         payload={"value": _text(number)},
     )
     return target
+
+
+# --- Excel ----------------------------------------------------------------------------------
+
+
+def excel_import(*, actor: User, form: Form, unit: Agency, data: bytes) -> int:
+    """Save a filled-in workbook of the form (downloaded from the entry page): all or
+    nothing, errors named by Excel cell. The workbook must be the unit's own."""
+    from thudo.reporting import excel
+
+    permissions.require(permissions.excel_import(actor, form, unit))
+    upload = excel.read(form, data)
+    if upload.unit_code != unit.code:
+        raise invalid(
+            "file",
+            "template_wrong_unit",
+            _("Tệp này là biểu của đơn vị khác (%(code)s).") % {"code": upload.unit_code},
+        )
+    return values_save_many(
+        actor=actor,
+        form=form,
+        unit=unit,
+        period=upload.period,
+        cells=upload.cells,
+        source=DataValue.Source.IMPORTED,
+    )
+
+
+# --- export to the Government reporting system ----------------------------------------------
+
+# Here rather than in the import block above, which others edit.
+from thudo.reporting.models import ExportDelivery, ExportMapping  # noqa: E402
+
+
+@transaction.atomic
+def mapping_set(
+    *, actor: User | None, recipient: str, indicator_code: str, external_code: str
+) -> ExportMapping:
+    """Map an indicator to the receiving system's code for it (upsert): the receiver must
+    be a configured one, the indicator must exist, and no other indicator of the same
+    receiver may hold the code."""
+    import re
+
+    from django.conf import settings
+
+    from thudo.reporting.models import Indicator
+
+    permissions.require(permissions.mapping_set(actor))
+    recipient, external_code = (recipient or "").strip(), (external_code or "").strip()
+    errors = []
+    if recipient not in settings.REPORTING_EXPORT_SERVICES:
+        message = _("Không có hệ thống nhận %(r)s.") % {"r": recipient}
+        errors.append(FieldError("recipient", "recipient_unknown", message))
+    indicator = Indicator.objects.filter(code=(indicator_code or "").strip()).first()
+    if indicator is None:
+        message = _("Không có chỉ số %(c)s.") % {"c": indicator_code}
+        errors.append(FieldError("indicator", "unknown_indicator", message))
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}", external_code):
+        message = _(
+            "Mã bên nhận gồm 1–100 chữ cái không dấu, chữ số, dấu chấm, gạch ngang hoặc gạch dưới."
+        )
+        errors.append(FieldError("external_code", "external_code_format", message))
+    elif (
+        ExportMapping.objects.filter(recipient=recipient, external_code=external_code)
+        .exclude(indicator=indicator)
+        .exists()
+    ):
+        message = _("Mã %(c)s đã được gán cho chỉ số khác.") % {"c": external_code}
+        errors.append(FieldError("external_code", "external_code_taken", message))
+    if errors:
+        raise InvalidInput(errors[0].message, field_errors=errors)
+    assert indicator is not None
+    existing = (
+        ExportMapping.objects.select_for_update()
+        .filter(recipient=recipient, indicator=indicator)
+        .first()
+    )
+    old = existing.external_code if existing is not None else None
+    if existing is None:
+        mapping = ExportMapping.objects.create(
+            recipient=recipient, indicator=indicator, external_code=external_code
+        )
+    else:
+        mapping = existing
+        if old != external_code:
+            mapping.external_code = external_code
+            mapping.save(update_fields=["external_code"])
+    if old != external_code:
+        audit.record(
+            action="reporting.mapping.set",
+            actor=actor,
+            object_type="reporting.mapping",
+            object_id=f"{recipient}/{indicator.code}",
+            payload={"old": old, "new": external_code},
+        )
+    return mapping
+
+
+def export_push(
+    *, actor: User | None, recipient: str, period: str, unit: Agency, fmt: str = "json"
+) -> ExportDelivery:
+    """Push the unit's mapped indicators for the period to the receiving system through
+    the exchange hub, as JSON or SDMX-ML, and return the logged delivery.
+
+    Not one transaction: the hub may take seconds to answer, and no lock is held while it
+    does; the delivery row and its audit event are written together afterwards. A hub or
+    receiver failure comes back as a delivery with status ``failed``, not an error."""
+    from django.conf import settings
+
+    from thudo.reporting import export
+
+    permissions.require(permissions.export_push(actor, unit))
+    errors = []
+    if fmt not in export.FORMATS:
+        message = _("Định dạng phải là json hoặc sdmx.")
+        errors.append(FieldError("fmt", "format_unknown", message))
+    if recipient not in settings.REPORTING_EXPORT_SERVICES:
+        message = _("Không có hệ thống nhận %(r)s.") % {"r": recipient}
+        errors.append(FieldError("recipient", "recipient_unknown", message))
+    try:
+        reporting_period = pe.parse(period)
+    except pe.PeriodError:
+        message = _("Kỳ báo cáo không hợp lệ.")
+        errors.append(FieldError("period", "period_invalid", message))
+    else:
+        if reporting_period.window_start > timezone.localdate():
+            message = _("Kỳ báo cáo này chưa bắt đầu.")
+            errors.append(FieldError("period", "period_not_open", message))
+    if errors:
+        raise InvalidInput(errors[0].message, field_errors=errors)
+    return export.push(actor=actor, recipient=recipient, period=period, unit=unit, fmt=fmt)
