@@ -21,6 +21,7 @@ urlpatterns = [
     path("documents/", include("thudo.documents.urls")),
     path("signing/", include("thudo.signing.urls")),
     path("", include("thudo.procedures.urls")),
+    path("bao-cao/", include("thudo.reporting.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", core_views.set_language, name="set_language"),
