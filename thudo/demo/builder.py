@@ -21,6 +21,7 @@ from thudo.exchange import facade as exchange
 from thudo.procedures import facade as procedures
 from thudo.registries import contracts as registry_contracts
 from thudo.registries import facade as registries
+from thudo.reporting import facade as reporting
 from thudo.signing import facade as signing
 
 Say = Callable[[str], None]
@@ -71,10 +72,10 @@ def build(*, base_url: str, say: Say) -> Credentials:
     level1 = settings.THUDO_PROVINCE_AGENCY_CODE
     province = settings.THUDO_PROVINCE_CODE
 
-    say("1/8 Administrative units (vietnam-provinces)…")
+    say("1/9 Administrative units (vietnam-provinces)…")
     call_command("units", "import", verbosity=0)
 
-    say("2/8 Agencies: People's Committee, departments, service centre, communes…")
+    say("2/9 Agencies: People's Committee, departments, service centre, communes…")
     city_code = city.agency_code("000", "00", "00", level1=level1)
     created = 0
     if not core.agency_exists(code=city_code):
@@ -117,7 +118,7 @@ def build(*, base_url: str, say: Say) -> Credentials:
             created += 1
     say(f"    {len(codes)} agencies ({created} new)")
 
-    say("3/8 Staff accounts…")
+    say("3/9 Staff accounts…")
     old_staff = {s.get("username"): s for s in previous.get("staff", []) if isinstance(s, dict)}
     staff = []
     for seat in city.STAFF:
@@ -141,7 +142,7 @@ def build(*, base_url: str, say: Say) -> Credentials:
             }
         )
 
-    say(f"4/7 Synthetic population ({city.POPULATION_SIZE} people)…")
+    say(f"4/9 Synthetic population ({city.POPULATION_SIZE} people)…")
     call_command(
         "population",
         "generate",
@@ -155,7 +156,7 @@ def build(*, base_url: str, say: Say) -> Credentials:
         verbosity=0,
     )
 
-    say("5/8 National eID simulator: the platform as client, citizens' accounts…")
+    say("5/9 National eID simulator: the platform as client, citizens' accounts…")
     eidsim.client_upsert(
         client_id=settings.EID_CLIENT_ID,
         client_secret=settings.EID_CLIENT_SECRET,
@@ -191,7 +192,7 @@ def build(*, base_url: str, say: Say) -> Credentials:
             }
         )
 
-    say("6/8 Data exchange (LGSP): national databases, member systems, grants…")
+    say("6/9 Data exchange (LGSP): national databases, member systems, grants…")
     extra = {
         k: v
         for k, v in previous.items()
@@ -206,13 +207,20 @@ def build(*, base_url: str, say: Say) -> Credentials:
             previous=previous,
         )
     )
-    say("7/8 Digital signatures (PKI, seals, leaders' certificates) and documents…")
+    say("7/9 Digital signatures (PKI, seals, leaders' certificates) and documents…")
     extra["signing"] = _signing(base_url=base_url, codes=codes, previous=previous)
     extra["documents"] = _documents(base_url=base_url, codes=codes)
-    say("8/8 Public services: the procedure catalogue, example dossiers…")
+    say("8/9 Public services: the procedure catalogue, example dossiers…")
     extra["procedures"] = _procedures(
         base_url=base_url, codes=codes, applicants=applicants[1:], signing_info=extra["signing"]
     )
+
+    say("9/9 Reporting: Hanoi's forms and indicators, two years of figures, approvals…")
+    extra["reporting"] = {
+        "worklist": f"{base_url}/bao-cao/",
+        "analytics": f"{base_url}/bao-cao/phan-tich/",
+        **reporting.demo_build(codes=codes, say=say, officials=city.REPORTING_OFFICIALS),
+    }
 
     credentials = Credentials(
         base_url=base_url, eid_issuer=f"{base_url}/eid", staff=staff, citizens=citizens, extra=extra
@@ -526,6 +534,16 @@ def summary(credentials: Credentials) -> str:
             f"  Documents: {documents_info['signer']} signs {documents_info['decision_to_sign']}, "
             f"{documents_info['issuer_clerk']} issues it, {documents_info['receiver_clerk']} "
             "receives it"
+        )
+    reporting_info = credentials.extra.get("reporting", {})
+    main_path = reporting_info.get("main_path", {})
+    if main_path:
+        lines.append(
+            f"  Reporting: {main_path['fill']['user']} fills {main_path['form']} for "
+            f"{main_path['fill']['period']} at {reporting_info['worklist']}, "
+            f"{main_path['approve_unit']['user']} approves it, "
+            f"{main_path['approve_total']['user']} approves the city's total; analytics at "
+            f"{reporting_info['analytics']}"
         )
     lines.append(f"  Saved to {credentials_path()}")
     return "\n".join(lines)

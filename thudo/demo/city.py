@@ -73,6 +73,15 @@ STAFF: list[StaffSeat] = [
         "specialist",
         "Công chức tư pháp - hộ tịch",
     ),
+    StaffSeat(
+        "thongke.phuong",
+        "Phan Thị Thu Trang",
+        "commune:1",
+        "specialist",
+        "Công chức văn phòng - thống kê",
+    ),
+    # The Department of Finance receives the communes' monthly socio-economic report.
+    StaffSeat("truongphong.stc", "Nguyễn Thị Minh", "04", "head", "Trưởng phòng Ngân sách"),
     StaffSeat("quantri.xa", "Hồ Văn Bình", "commune:60", "agency_admin", "Quản trị hệ thống"),
     StaffSeat("motcua.xa", "Lý Thị Thảo", "commune:60", "clerk", "Cán bộ một cửa"),
 ]
@@ -206,3 +215,9 @@ DEMO_DECISION = {
     "authority": "TM. Ủy ban nhân dân",
     "position": "Chủ tịch",
 }
+
+
+# --- reporting ------------------------------------------------------------------------------
+
+# Who enters a unit's figures in the demo (by default its first specialist).
+REPORTING_OFFICIALS = {"commune:1": "thongke.phuong"}

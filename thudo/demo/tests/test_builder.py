@@ -50,6 +50,17 @@ def test_build_twice_keeps_logins_and_changes_nothing(settings: Any, tmp_path: P
     # Leaders keep their certificates and PINs; the decision to sign is the same one.
     assert second.extra["signing"] == first.extra["signing"]
     assert second.extra["documents"] == first.extra["documents"]
+    # Reporting: the commune's statistician fills the open month, its chairwoman approves,
+    # the Department of Finance approves the city's total; a second run adds no figure.
+    reporting = first.extra["reporting"]
+    assert second.extra["reporting"] == reporting
+    assert reporting["main_path"]["form"] == "BC-KTXH-XA"
+    assert reporting["main_path"]["fill"]["user"] == "thongke.phuong"
+    assert reporting["main_path"]["approve_unit"]["user"] == "chutich.phuong"
+    assert reporting["main_path"]["approve_total"]["user"] == "truongphong.stc"
+    assert len(reporting["forms"]) == 10 and len(reporting["export"]["indicators"]) == 8
+    runs = [line.strip() for line in said if line.strip().endswith(" approvals")]
+    assert len(runs) == 2 and runs[1] == "0 figures, 0 measured values, 0 completions, 0 approvals"
     leaders = {s.username for s in city.STAFF if s.role == "leader"}
     assert {c["username"] for c in first.extra["signing"]["certificates"]} == leaders
     assert all(len(c["pin"]) == 6 for c in first.extra["signing"]["certificates"])
