@@ -19,7 +19,7 @@ THUDO_TEST_DATABASE_URL ?=
 PYTEST_WORKERS ?= 2
 
 .PHONY: help uv venv setup demo serve test check lint typecheck contracts migrations-check \
-        test-sqlite test-postgres bench bench-population bench-gateway bench-signing bench-procedures openapi messages translations clean
+        test-sqlite test-postgres bench bench-population bench-gateway bench-signing bench-procedures bench-reporting openapi messages translations clean
 
 help:
 	@echo "make demo   set up, build the demo city into SQLite, serve it at http://127.0.0.1:$(PORT)"
@@ -90,7 +90,7 @@ test-postgres: venv translations
 
 test: setup check test-sqlite test-postgres
 
-bench: bench-population bench-gateway bench-signing bench-procedures
+bench: bench-population bench-gateway bench-signing bench-procedures bench-reporting
 
 bench-population: venv
 	$(PY) bench/population.py
@@ -106,6 +106,10 @@ bench-signing: venv
 # Needs PostgreSQL; installs wrk from Debian's packages when it is missing.
 bench-procedures: venv
 	$(PY) bench/procedures.py
+
+# Needs PostgreSQL: 12 M values loaded into a database of its own (thudo_bench_reporting).
+bench-reporting: venv
+	$(PY) bench/reporting.py
 
 openapi: venv
 	$(PY) -m tests.openapi_snapshot --write
