@@ -3,6 +3,8 @@ their files, trail and BPMN tasks, the gapless dossier counters, ratings and not
 
 from __future__ import annotations
 
+import json
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +26,20 @@ class OrderedJSONField(models.JSONField):
         if connection.vendor == "postgresql":
             return "json"
         return super().db_type(connection)
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        if connection.vendor != "postgresql":
+            return super().get_db_prep_value(value, connection, prepared)
+        from psycopg.types.json import Json  # sent as json: jsonb would reorder it on the way
+
+        if not prepared:
+            value = self.get_prep_value(value)
+        return Json(value, dumps=partial(json.dumps, cls=self.encoder))
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is not None and not isinstance(value, str):
+            return value  # psycopg has parsed the json column already, in its order
+        return super().from_db_value(value, expression, connection)
 
 
 class Procedure(models.Model):

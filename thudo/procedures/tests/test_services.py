@@ -264,3 +264,17 @@ def test_the_deadline_status(desk: Desk) -> None:
     Dossier.objects.filter(pk=dossier.pk).update(due_at=timezone.now() - timedelta(hours=1))
     dossier.refresh_from_db()
     assert selectors.timeliness(dossier) == "late"
+
+
+@pytest.mark.django_db
+def test_the_applicant_form_keeps_its_fields_in_the_catalogue_s_order() -> None:
+    from thudo.procedures import catalogue
+    from thudo.procedures.models import ProcedureVersion
+
+    services.catalogue_load(actor=None)
+    for entry in catalogue.entries():
+        stored = ProcedureVersion.objects.filter(procedure__code=entry.data["code"]).get()
+        # PostgreSQL's jsonb would sort the keys by length: the form would be shuffled.
+        assert list(stored.form_schema["properties"]) == list(
+            entry.data["form_schema"]["properties"]
+        ), entry.data["code"]
