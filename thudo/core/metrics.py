@@ -8,10 +8,13 @@ and how, so a leader's figure can be traced back to records.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from django.utils import timezone
 
@@ -80,3 +83,33 @@ def get(code: str) -> MetricProvider | None:
 
 def providers() -> list[MetricProvider]:
     return sorted(_registry.values(), key=lambda p: p.code)
+
+
+# --- one computation run ----------------------------------------------------------------
+
+T = TypeVar("T")
+_run: ContextVar[dict[Hashable, Any] | None] = ContextVar("thudo_metrics_run", default=None)
+
+
+@contextmanager
+def computing() -> Iterator[None]:
+    """A run that asks for many metrics at once (every measured element of every unit of a
+    period): within it, what providers share through :func:`shared` is computed once.
+    Outside a run nothing is kept, so a value is never older than the call that asked."""
+    token = _run.set({})
+    try:
+        yield
+    finally:
+        _run.reset(token)
+
+
+def shared(key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, once per ``key`` within the current :func:`computing` run (several
+    metrics of a module often come from one query)."""
+    run = _run.get()
+    if run is None:
+        return compute()
+    if key not in run:
+        run[key] = compute()
+    found: T = run[key]
+    return found

@@ -25,7 +25,12 @@ def _agency(org_unit: str | None) -> Agency | None:
 
 def _figures(period: metrics.Period, org_unit: str | None) -> Figures:
     since, until = index.bounds(period.start, period.end)
-    return figures(start=since, end=until, agency=_agency(org_unit))
+
+    def compute() -> Figures:
+        return figures(start=since, end=until, agency=_agency(org_unit))
+
+    # The six counts of one agency and period come from the same figures.
+    return metrics.shared(("procedures.figures", since, until, org_unit), compute)
 
 
 LINEAGE = (

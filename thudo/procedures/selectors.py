@@ -219,7 +219,13 @@ def figures(*, start: datetime, end: datetime, agency: Agency | None = None) -> 
     procedures = Procedure.objects.filter(is_active=True)
     if agency is not None:
         procedures = procedures.filter(agency_kind=agency.kind)
-    versions = [v for v in (version_current(p) for p in procedures) if v is not None]
+    # The current (highest) version of each procedure, in one query.
+    current: dict[int, ProcedureVersion] = {}
+    for v in ProcedureVersion.objects.filter(procedure__in=procedures).order_by(
+        "procedure_id", "-version"
+    ):
+        current.setdefault(v.procedure_id, v)
+    versions = list(current.values())
     return Figures(
         received=counts["n"],
         online=counts["online"],

@@ -547,6 +547,19 @@ def measured_compute(
     window = metrics.Period(
         reporting_period.window_start, reporting_period.window_end, reporting_period.code
     )
+    with metrics.computing():
+        written = _measure(selected, period, window)
+    audit.record(
+        action="reporting.measured.compute",
+        actor=actor,
+        object_type="reporting.period",
+        object_id=period,
+        payload={"values": written, "forms": [f.code for f in selected]},
+    )
+    return written
+
+
+def _measure(selected: Sequence[Form], period: str, window: metrics.Period) -> int:
     written = 0
     for form in selected:
         measured = [e for e in _form_elements(form).values() if e.is_measured]
@@ -588,13 +601,6 @@ def measured_compute(
                 written += 1
             if changed:
                 _refresh_aggregates(unit_id=unit.pk, period=period, element_ids=changed)
-    audit.record(
-        action="reporting.measured.compute",
-        actor=actor,
-        object_type="reporting.period",
-        object_id=period,
-        payload={"values": written, "forms": [f.code for f in selected]},
-    )
     return written
 
 
