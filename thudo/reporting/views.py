@@ -91,6 +91,17 @@ def _period(form: Form, code: str) -> pe.ReportingPeriod:
     return period
 
 
+def _address(
+    request: AuthedRequest, form_code: str, unit_code: str, period: str, *, above: bool = False
+) -> tuple[User, Form, Agency, pe.ReportingPeriod]:
+    """The official, form, unit and period a grid address names, each checked (404 when
+    the official may not see it); ``above`` admits the units above the reporting ones."""
+    user = official_or_404(request)
+    form = _form(user, form_code)
+    unit = (_unit if above else _reporting_unit)(user, form, unit_code)
+    return user, form, unit, _period(form, period)
+
+
 def _person(user: User | None) -> str:
     if user is None:
         return _("Hệ thống")
@@ -224,20 +235,16 @@ def _render_grid(
 
 @require_GET
 def grid(request: AuthedRequest, form_code: str, unit_code: str, period: str) -> HttpResponse:
-    user = official_or_404(request)
-    form = _form(user, form_code)
-    unit = _reporting_unit(user, form, unit_code)
-    code = _period(form, period).code
+    _user, form, unit, reached = _address(request, form_code, unit_code, period)
+    code = reached.code
     return _render_grid(request, selectors.entry_grid(form=form, unit=unit, period=code))
 
 
 @require_GET
 def grid_check(request: AuthedRequest, form_code: str, unit_code: str, period: str) -> HttpResponse:
     """Every rule of the form over the unit's values ("Kiểm tra số liệu")."""
-    user = official_or_404(request)
-    form = _form(user, form_code)
-    unit = _reporting_unit(user, form, unit_code)
-    code = _period(form, period).code
+    _user, form, unit, reached = _address(request, form_code, unit_code, period)
+    code = reached.code
     found = selectors.entry_grid(form=form, unit=unit, period=code)
     if is_htmx(request):
         return render(
@@ -258,10 +265,7 @@ def grid_check(request: AuthedRequest, form_code: str, unit_code: str, period: s
 def cell_save(request: AuthedRequest, form_code: str, unit_code: str, period: str) -> HttpResponse:
     """One cell, saved as typed: the cell again (its value as stored, or the error beside
     it with nothing saved) and, out of band, the rules its change now breaks."""
-    actor = official_or_404(request)
-    form = _form(actor, form_code)
-    unit = _reporting_unit(actor, form, unit_code)
-    reporting_period = _period(form, period)
+    actor, form, unit, reporting_period = _address(request, form_code, unit_code, period)
     posted = CellForm(request.POST)
     if not posted.is_valid():
         raise NotFound(_("Không có ô này trong biểu."))
@@ -340,10 +344,8 @@ def _completion_step(
     action: Callable[..., Any],
     notice: Any,
 ) -> HttpResponse:
-    actor = official_or_404(request)
-    form = _form(actor, form_code)
-    unit = _reporting_unit(actor, form, unit_code)
-    code = _period(form, period).code
+    actor, form, unit, reached = _address(request, form_code, unit_code, period)
+    code = reached.code
     try:
         action(actor=actor, form=form, unit=unit, period=code)
     except ApplicationError as exc:
@@ -382,10 +384,8 @@ def _approval_step(
     action: Callable[..., Any],
     notice: Any,
 ) -> HttpResponse:
-    actor = official_or_404(request)
-    form = _form(actor, form_code)
-    unit = _unit(actor, form, unit_code)
-    code = _period(form, period).code
+    actor, form, unit, reached = _address(request, form_code, unit_code, period, above=True)
+    code = reached.code
     to_overview = request.POST.get("back") == "overview"
     step = StepForm(request.POST)
     error: ApplicationError | None = None
@@ -454,10 +454,8 @@ def excel_download(
 ) -> HttpResponse:
     from thudo.reporting import excel
 
-    user = official_or_404(request)
-    form = _form(user, form_code)
-    unit = _reporting_unit(user, form, unit_code)
-    code = _period(form, period).code
+    _user, form, unit, reached = _address(request, form_code, unit_code, period)
+    code = reached.code
     content = excel.workbook(form, unit, code)
     return _download(content, XLSX, f"{form.code}-{unit.code}-{code}.xlsx")
 
@@ -467,10 +465,8 @@ def excel_upload(
     request: AuthedRequest, form_code: str, unit_code: str, period: str
 ) -> HttpResponse:
     """A filled-in workbook, all or nothing; the errors named by Excel cell."""
-    actor = official_or_404(request)
-    form = _form(actor, form_code)
-    unit = _reporting_unit(actor, form, unit_code)
-    code = _period(form, period).code
+    actor, form, unit, reached = _address(request, form_code, unit_code, period)
+    code = reached.code
     upload = ExcelUploadForm(request.POST, request.FILES)
     if not upload.is_valid():
         found = selectors.entry_grid(form=form, unit=unit, period=code)
