@@ -10,6 +10,7 @@ from thudo.core import problems
 from thudo.core.api import router as core_router
 from thudo.core.api_auth import API_AUTH
 from thudo.documents.api import router as documents_router
+from thudo.dti.api import router as dti_router
 from thudo.exchange.api import router as exchange_router
 from thudo.procedures.api import router as procedures_router
 from thudo.reporting.api import router as reporting_router
@@ -37,3 +38,4 @@ api.add_router("/documents/", documents_router)
 api.add_router("/signing/", signing_router)
 api.add_router("", procedures_router)
 api.add_router("", reporting_router)
+api.add_router("/dti/", dti_router)

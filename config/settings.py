@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "thudo.documents",
     "thudo.procedures",
     "thudo.reporting",
+    "thudo.dti",
     "django_tasks",
     "django_tasks_db",
     "thudo.demo",
@@ -302,6 +303,13 @@ REPORTING_EXPORT_SERVICES: dict[str, str] = env.json(
     "THUDO_REPORTING_EXPORT_SERVICES",
     default={"bccp": f"{REGISTRIES_GOVREPORT_SYSTEM}/tiep-nhan-bao-cao"},
 )
+
+# --- digital-transformation index (DTI) -----------------------------------------------------
+
+# A council's conclusion is valid when more than this share of its members took part or
+# agreed (more than half, by the rules of Hanoi's appraisal councils).
+DTI_QUORUM = env.str("THUDO_DTI_QUORUM", default="0.5")
+DTI_MAX_EVIDENCE_BYTES = env.int("THUDO_DTI_MAX_EVIDENCE_BYTES", default=10 * 2**20)
 
 # --- e-mail ---------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("signing/", include("thudo.signing.urls")),
     path("", include("thudo.procedures.urls")),
     path("bao-cao/", include("thudo.reporting.urls")),
+    path("chuyen-doi-so/", include("thudo.dti.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", core_views.set_language, name="set_language"),

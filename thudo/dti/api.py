@@ -1,0 +1,5 @@
+"""DTI API."""
+
+from ninja import Router
+
+router = Router(tags=["dti"])
