@@ -16,6 +16,7 @@ from django.core.management import call_command
 from thudo.core import facade as core
 from thudo.demo import city
 from thudo.documents import facade as documents
+from thudo.dti import facade as dti
 from thudo.eidsim import facade as eidsim
 from thudo.exchange import facade as exchange
 from thudo.procedures import facade as procedures
@@ -72,10 +73,10 @@ def build(*, base_url: str, say: Say) -> Credentials:
     level1 = settings.THUDO_PROVINCE_AGENCY_CODE
     province = settings.THUDO_PROVINCE_CODE
 
-    say("1/9 Administrative units (vietnam-provinces)…")
+    say("1/10 Administrative units (vietnam-provinces)…")
     call_command("units", "import", verbosity=0)
 
-    say("2/9 Agencies: People's Committee, departments, service centre, communes…")
+    say("2/10 Agencies: People's Committee, departments, service centre, communes…")
     city_code = city.agency_code("000", "00", "00", level1=level1)
     created = 0
     if not core.agency_exists(code=city_code):
@@ -118,7 +119,7 @@ def build(*, base_url: str, say: Say) -> Credentials:
             created += 1
     say(f"    {len(codes)} agencies ({created} new)")
 
-    say("3/9 Staff accounts…")
+    say("3/10 Staff accounts…")
     old_staff = {s.get("username"): s for s in previous.get("staff", []) if isinstance(s, dict)}
     staff = []
     for seat in city.STAFF:
@@ -142,7 +143,7 @@ def build(*, base_url: str, say: Say) -> Credentials:
             }
         )
 
-    say(f"4/9 Synthetic population ({city.POPULATION_SIZE} people)…")
+    say(f"4/10 Synthetic population ({city.POPULATION_SIZE} people)…")
     call_command(
         "population",
         "generate",
@@ -156,7 +157,7 @@ def build(*, base_url: str, say: Say) -> Credentials:
         verbosity=0,
     )
 
-    say("5/9 National eID simulator: the platform as client, citizens' accounts…")
+    say("5/10 National eID simulator: the platform as client, citizens' accounts…")
     eidsim.client_upsert(
         client_id=settings.EID_CLIENT_ID,
         client_secret=settings.EID_CLIENT_SECRET,
@@ -192,7 +193,7 @@ def build(*, base_url: str, say: Say) -> Credentials:
             }
         )
 
-    say("6/9 Data exchange (LGSP): national databases, member systems, grants…")
+    say("6/10 Data exchange (LGSP): national databases, member systems, grants…")
     extra = {
         k: v
         for k, v in previous.items()
@@ -207,19 +208,24 @@ def build(*, base_url: str, say: Say) -> Credentials:
             previous=previous,
         )
     )
-    say("7/9 Digital signatures (PKI, seals, leaders' certificates) and documents…")
+    say("7/10 Digital signatures (PKI, seals, leaders' certificates) and documents…")
     extra["signing"] = _signing(base_url=base_url, codes=codes, previous=previous)
     extra["documents"] = _documents(base_url=base_url, codes=codes)
-    say("8/9 Public services: the procedure catalogue, example dossiers…")
+    say("8/10 Public services: the procedure catalogue, example dossiers…")
     extra["procedures"] = _procedures(
         base_url=base_url, codes=codes, applicants=applicants[1:], signing_info=extra["signing"]
     )
 
-    say("9/9 Reporting: Hanoi's forms and indicators, two years of figures, approvals…")
+    say("9/10 Reporting: Hanoi's forms and indicators, two years of figures, approvals…")
     extra["reporting"] = {
         "worklist": f"{base_url}/bao-cao/",
         "analytics": f"{base_url}/bao-cao/phan-tich/",
         **reporting.demo_build(codes=codes, say=say, officials=city.REPORTING_OFFICIALS),
+    }
+    say("10/10 Digital-transformation index: frameworks, last year's results, this year's rounds…")
+    extra["dti"] = {
+        k: (f"{base_url}{v}" if k in ("index", "public") else v)
+        for k, v in dti.demo_build(codes=codes, say=say, officials=city.DTI).items()
     }
 
     credentials = Credentials(

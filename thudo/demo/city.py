@@ -84,6 +84,18 @@ STAFF: list[StaffSeat] = [
     StaffSeat("truongphong.stc", "Nguyễn Thị Minh", "04", "head", "Trưởng phòng Ngân sách"),
     StaffSeat("quantri.xa", "Hồ Văn Bình", "commune:60", "agency_admin", "Quản trị hệ thống"),
     StaffSeat("motcua.xa", "Lý Thị Thảo", "commune:60", "clerk", "Cán bộ một cửa"),
+    # The Department of Science and Technology is the standing body of the DTI appraisal
+    # council; the council's other members come from the city and its departments.
+    StaffSeat("giamdoc.skhcn", "Nguyễn Thanh Sơn", "08", "leader", "Giám đốc Sở"),
+    StaffSeat("truongphong.cds", "Lê Hoàng Nam", "08", "head", "Trưởng phòng Chuyển đổi số"),
+    StaffSeat("chuyenvien.cds", "Trần Thị Hạnh", "08", "specialist", "Chuyên viên"),
+    StaffSeat("chanhvanphong.ubnd", "Vũ Thị Hồng", "01", "leader", "Chánh Văn phòng"),
+    StaffSeat("giamdoc.snv", "Phạm Quang Vinh", "02", "leader", "Giám đốc Sở"),
+    StaffSeat("phogiamdoc.stc", "Đinh Văn Khải", "04", "leader", "Phó Giám đốc Sở"),
+    StaffSeat("phogiamdoc.sct", "Hà Thị Yến", "05", "leader", "Phó Giám đốc Sở"),
+    StaffSeat("phogiamdoc.sxd", "Mai Đức Thắng", "06", "leader", "Phó Giám đốc Sở"),
+    StaffSeat("phogiamdoc.sgddt", "Cao Thị Linh", "11", "leader", "Phó Giám đốc Sở"),
+    StaffSeat("phogiamdoc.syt", "Lương Văn Phúc", "12", "leader", "Phó Giám đốc Sở"),
 ]
 
 DEMO_CITIZENS = 5
@@ -187,7 +199,7 @@ REPORTING_BASIS = "Nghị định 09/2019/NĐ-CP"
 # --- signatures and documents ---------------------------------------------------------------
 
 # Agencies given a seal certificate (con dấu điện tử), as StaffSeat.agency keys.
-SEALED_AGENCIES = ["city", "03", "centre", "commune:1", "commune:60"]
+SEALED_AGENCIES = ["city", "03", "08", "centre", "commune:1", "commune:60"]
 
 # A decision of the first commune, drafted and approved, waiting for its chairwoman's
 # signature; the clerk then issues it to the Department of Justice through the exchange.
@@ -221,3 +233,35 @@ DEMO_DECISION = {
 
 # Who enters a unit's figures in the demo (by default its first specialist).
 REPORTING_OFFICIALS = {"commune:1": "thongke.phuong"}
+
+
+# --- digital-transformation index (DTI) ------------------------------------------------------
+
+# Who does what in the demo's DTI rounds, by StaffSeat username and agency key.
+DTI = {
+    "standing_body": "08",
+    # The appraisal council (13): chaired by a city vice-chairman, the department of
+    # science and technology as its standing body.
+    "council": [
+        ("lanhdao.ubnd", "chair", "Phó Chủ tịch UBND Thành phố, Chủ tịch Hội đồng"),
+        ("giamdoc.skhcn", "vice_chair", "Giám đốc Sở Khoa học và Công nghệ, Phó Chủ tịch"),
+        ("truongphong.cds", "standing", "Ủy viên thường trực"),
+        ("chanhvanphong.ubnd", "member", "Chánh Văn phòng UBND Thành phố"),
+        ("giamdoc.snv", "member", "Giám đốc Sở Nội vụ"),
+        ("giamdoc.stp", "member", "Giám đốc Sở Tư pháp"),
+        ("phogiamdoc.stc", "member", "Phó Giám đốc Sở Tài chính"),
+        ("truongphong.stc", "member", "Trưởng phòng Ngân sách, Sở Tài chính"),
+        ("phogiamdoc.sct", "member", "Phó Giám đốc Sở Công Thương"),
+        ("phogiamdoc.sxd", "member", "Phó Giám đốc Sở Xây dựng"),
+        ("phogiamdoc.sgddt", "member", "Phó Giám đốc Sở Giáo dục và Đào tạo"),
+        ("phogiamdoc.syt", "member", "Phó Giám đốc Sở Y tế"),
+        ("chuyenvien.cds", "member", "Chuyên viên Phòng Chuyển đổi số, thư ký"),
+    ],
+    # A department self-assesses through the pages' services and its leader submits it;
+    # the council then appraises it.
+    "department": ("03", "chuyenvien.stp", "giamdoc.stp"),
+    # A ward self-assesses; its chairwoman has the submission waiting for her approval.
+    "commune": ("commune:1", "chuyenvien.phuong", "chutich.phuong"),
+    # The department whose appraisal waits for the council's decision in the demo.
+    "pending_department": "06",
+}

@@ -10,6 +10,7 @@ A sub-index's ``measure_source`` names where the value comes from:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -43,34 +44,40 @@ def _metric(code: str, period: metrics.Period, unit: str) -> tuple[Decimal, str]
     return found.value, f"{provider.name} ({code}) = {found.value} {provider.unit}: {found.lineage}"
 
 
-def value(source: str, *, year: int, unit_code: str) -> Measured | None:
-    """The measured value of ``source`` for the unit and the calendar year, or None when
-    the platform has no figure (unknown metric, no records, module not installed)."""
+def values(source: str, *, year: int, unit_codes: Sequence[str]) -> dict[str, Measured]:
+    """The measured value of ``source`` for each unit and the calendar year; units the
+    platform has no figure for (unknown metric, no records, module not installed) are
+    left out. Call it within ``metrics.computing()`` to share what providers share."""
     kind, _sep, rest = source.partition(":")
     period = year_period(year)
-    if kind == "metric":
-        found = _metric(rest, period, unit_code)
-        if found is None:
-            return None
-        return Measured(found[0].quantize(FOUR), found[1])
-    if kind == "ratio":
-        top_code, _slash, bottom_code = rest.partition("/")
-        top = _metric(top_code, period, unit_code)
-        bottom = _metric(bottom_code, period, unit_code)
-        if top is None or bottom is None or bottom[0] == 0:
-            return None
-        share = (HUNDRED * top[0] / bottom[0]).quantize(FOUR)
-        return Measured(share, f"100 × {top[1]} / {bottom[1]} = {share} %")
+    found: dict[str, Measured] = {}
     if kind == "indicator":
         if not apps.is_installed("thudo.reporting"):
-            return None
+            return found
         from thudo.reporting import facade as reporting
 
-        found_indicator = reporting.indicator_value(
-            code=rest, period=str(year), unit_code=unit_code
-        )
-        if found_indicator is None:
-            return None
-        figure, _status, lineage = found_indicator
-        return Measured(figure.quantize(FOUR), f"{lineage} = {figure.quantize(FOUR)}")
-    return None
+        for unit, (figure, _status, lineage) in reporting.indicator_values(
+            code=rest, period=str(year), unit_codes=unit_codes
+        ).items():
+            figure = figure.quantize(FOUR)
+            found[unit] = Measured(figure, f"{lineage} = {figure}")
+        return found
+    for unit in unit_codes:
+        if kind == "metric":
+            metric = _metric(rest, period, unit)
+            if metric is not None:
+                found[unit] = Measured(metric[0].quantize(FOUR), metric[1])
+        elif kind == "ratio":
+            top_code, _slash, bottom_code = rest.partition("/")
+            top = _metric(top_code, period, unit)
+            bottom = _metric(bottom_code, period, unit)
+            if top is None or bottom is None or bottom[0] == 0:
+                continue
+            share = (HUNDRED * top[0] / bottom[0]).quantize(FOUR)
+            found[unit] = Measured(share, f"100 × {top[1]} / {bottom[1]} = {share} %")
+    return found
+
+
+def value(source: str, *, year: int, unit_code: str) -> Measured | None:
+    """:func:`values` for one unit."""
+    return values(source, year=year, unit_codes=[unit_code]).get(unit_code)

@@ -29,8 +29,8 @@ from thudo.core import audit
 from thudo.core.calendar import get_calendar
 from thudo.core.errors import Conflict, FieldError, InvalidInput, NotFound, invalid
 from thudo.core.models import Agency, User
+from thudo.dti import bulk, measure, permissions, scoring
 from thudo.dti import frameworks as fw
-from thudo.dti import measure, permissions, scoring
 from thudo.dti.contracts import CouncilRole, Level, Method, ReviewVerdict, RoundStatus
 from thudo.dti.contracts import UnitStatus as U
 from thudo.dti.models import (
@@ -239,17 +239,27 @@ def round_create(
             self_deadline_days=self_deadline_days,
             appeal_days=appeal_days,
         )
+        maxima = _unit_max(framework)
         RoundUnit.objects.bulk_create(
-            RoundUnit(round=round_, agency=a, max_points=_unit_max(framework, a.kind))
-            for a in units
+            RoundUnit(round=round_, agency=a, max_points=maxima(a.kind)) for a in units
         )
         _audit("round_created", actor, standing_body, round_, year=year, units=len(units))
     return round_
 
 
-def _unit_max(framework: Framework, kind: str) -> Decimal:
-    subs = Node.objects.filter(framework=framework, level=Level.SUB).select_related("framework")
-    return sum((n.max_points for n in subs if n.applies(kind)), Decimal(0))
+def _unit_max(framework: Framework) -> Any:
+    """kind → the maximum a unit of that kind can score (its applicable sub-indices)."""
+    subs = list(
+        Node.objects.filter(framework=framework, level=Level.SUB).select_related("framework")
+    )
+    cache: dict[str, Decimal] = {}
+
+    def maximum(kind: str) -> Decimal:
+        if kind not in cache:
+            cache[kind] = sum((n.max_points for n in subs if n.applies(kind)), Decimal(0))
+        return cache[kind]
+
+    return maximum
 
 
 @dataclass(frozen=True)
@@ -344,11 +354,16 @@ def measured_refresh(*, actor: User | None, round_: Round, unit: RoundUnit | Non
     measured = 0
     now = timezone.now()
     with metrics.computing(), transaction.atomic():
-        changed = []
-        for score in scores:
-            found = measure.value(
-                score.node.measure_source, year=round_.year, unit_code=score.unit.agency.code
-            )
+        changed = list(scores)
+        units_of: dict[str, list[str]] = {}
+        for score in changed:
+            units_of.setdefault(score.node.measure_source, []).append(score.unit.agency.code)
+        figures = {
+            source: measure.values(source, year=round_.year, unit_codes=sorted(set(codes)))
+            for source, codes in units_of.items()
+        }
+        for score in changed:
+            found = figures[score.node.measure_source].get(score.unit.agency.code)
             score.measured_value = found.value if found else None
             score.measured_lineage = found.lineage if found else ""
             score.measured_points = scoring.node_points(score.node, score.measured_value)
@@ -357,11 +372,9 @@ def measured_refresh(*, actor: User | None, round_: Round, unit: RoundUnit | Non
                 score.value, score.measured_value, score.node.tolerance
             )
             measured += found is not None
-            changed.append(score)
-        Score.objects.bulk_update(
+        bulk.update_rows(
             changed,
             ["measured_value", "measured_lineage", "measured_points", "measured_at", "flagged"],
-            batch_size=1000,
         )
         _audit("measured_refreshed", actor, round_.standing_body, round_, values=measured)
     return measured
@@ -407,7 +420,7 @@ def round_publish(*, actor: User | None, round_: Round) -> Round:
             if unit.status == U.DECIDED:
                 unit.status = U.FINAL
                 unit.locked_at = now
-        RoundUnit.objects.bulk_update(units, ["status", "locked_at"])
+        bulk.update_rows(units, ["status", "locked_at"])
         locked.status = RoundStatus.PUBLISHED
         locked.published_at = now
         locked.save(update_fields=["status", "published_at"])
@@ -885,7 +898,7 @@ def _decide(
         score.final_reason = reason[:2000]
     if errors:
         raise InvalidInput(message=_("Điểm kết luận không hợp lệ."), field_errors=errors)
-    Score.objects.bulk_update(scores, ["final_points", "final_reason"])
+    bulk.update_rows(scores, ["final_points", "final_reason"])
     final = sum((s.final_points or Decimal(0) for s in scores), Decimal(0))
     decision = Decision.objects.create(
         unit=locked,

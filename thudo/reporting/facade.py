@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["demo_build", "indicator_value"]
+__all__ = ["demo_build", "indicator_values"]
 
 
 def demo_build(
@@ -23,26 +23,29 @@ def demo_build(
     return demo.build(codes=codes, say=say, officials=officials)
 
 
-def indicator_value(
-    *, code: str, period: str, unit_code: str
-) -> tuple[Decimal, str, str] | None:
-    """The value of the indicator (or data element) ``code`` for ``period`` (``2026``,
-    ``2026Q1``…) and the unit ``unit_code``, as analytics computes it: (value, status —
-    approved / provisional / measured —, lineage in words). None when there is no value or
-    the code, period or unit is unknown."""
+def indicator_values(
+    *, code: str, period: str, unit_codes: Sequence[str]
+) -> dict[str, tuple[Decimal, str, str]]:
+    """The values of the indicator (or data element) ``code`` for ``period`` (``2026``,
+    ``2026Q1``…) at each of ``unit_codes``, as analytics computes them, in one query: unit
+    code → (value, status — approved / provisional / measured —, lineage in words). Units
+    without a value, and unknown codes, periods or units, are left out."""
     from thudo.core.errors import InvalidInput
     from thudo.reporting import analytics
 
+    if not unit_codes:
+        return {}
     try:
-        result = analytics.query(dx=code, pe_codes=period, ou=unit_code)
+        result = analytics.query(dx=code, pe_codes=period, ou=list(unit_codes))
     except InvalidInput:
-        return None
+        return {}
+    name = result.names.get(code, code)
+    found = {}
     for cell in result.rows:
-        if cell.dx == code and cell.pe == period and cell.ou == unit_code:
-            name = result.names.get(code, code)
+        if cell.dx == code and cell.pe == period:
             lineage = (
                 f"Hệ thống báo cáo: chỉ tiêu {code} ({name}), kỳ {period}, "
-                f"đơn vị {result.names.get(unit_code, unit_code)}; số liệu {cell.status.value}"
+                f"đơn vị {result.names.get(cell.ou, cell.ou)}; số liệu {cell.status.value}"
             )
-            return cell.value, cell.status.value, lineage
-    return None
+            found[cell.ou] = (cell.value, cell.status.value, lineage)
+    return found
