@@ -551,5 +551,11 @@ def summary(credentials: Credentials) -> str:
             f"{main_path['approve_total']['user']} approves the city's total; analytics at "
             f"{reporting_info['analytics']}"
         )
+    dti_info = credentials.extra.get("dti", {})
+    if dti_info:
+        lines.append(
+            f"  Digital-transformation index: rounds at {dti_info['index']} (the council of 13, "
+            f"chaired by {dti_info['council_chair']}); published results at {dti_info['public']}"
+        )
     lines.append(f"  Saved to {credentials_path()}")
     return "\n".join(lines)
