@@ -179,7 +179,7 @@ class Score(models.Model):
 
     class Meta:
         ordering = ["unit", "node__position"]
-        constraints = [models.UniqueConstraint(fields=["unit", "node"], name="dti_score")]
+        constraints = [models.UniqueConstraint(fields=["unit", "node"], name="dti_score_unit_node")]
 
     def __str__(self) -> str:
         return f"{self.unit_id}:{self.node_id}"
