@@ -9,6 +9,7 @@ wards has 5,922 scores). One parameterised ``UPDATE … WHERE pk = %s`` run with
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection, models
 
@@ -17,13 +18,13 @@ def update_rows(objs: Sequence[models.Model], fields: Sequence[str]) -> None:
     if not objs:
         return
     meta = objs[0]._meta
-    columns = [meta.get_field(name) for name in fields]
+    columns: list[Any] = [meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(c.column)} = %s" for c in columns)  # type: ignore[union-attr]
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608 - names from the model
+    assignments = ", ".join(f"{quote(c.column)} = %s" for c in columns)
+    key = quote(str(meta.pk.column if meta.pk is not None else "id"))
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {key} = %s"  # noqa: S608 - names from the model
     rows = [
-        [c.get_db_prep_save(getattr(o, c.attname), connection) for c in columns]  # type: ignore[union-attr]
-        + [o.pk]
+        [c.get_db_prep_save(getattr(o, c.attname), connection) for c in columns] + [o.pk]
         for o in objs
     ]
     with connection.cursor() as cursor:

@@ -401,7 +401,7 @@ def parse_document(raw: Any) -> Parsed:
                     unique(sub.code, f"{swhere}.code")
                     index.subs.append(sub)
             total = sum((s.max_points for s in index.subs), Decimal(0))
-            if index.subs and total != index.max_points:
+            if isinstance(raw_index.get("sub_indices"), list) and total != index.max_points:
                 errors.add(
                     f"{iwhere}.max_points",
                     "sum_mismatch",
@@ -463,11 +463,14 @@ def parse_csv(content: bytes | str) -> Parsed:
     document: dict[str, Any] = {"groups": []}
     groups: dict[str, dict[str, Any]] = {}
     indices: dict[str, dict[str, Any]] = {}
+    places: dict[str, int] = {}  # where in the tree → line of the file, for the errors
+    where_of: dict[int, str] = {}  # id of a group's or an index's dict → where in the tree
     errors = _Errors()
     for line, row in enumerate(reader, start=2):
         row = {k: (v or "").strip() for k, v in row.items() if k}
         level = row.get("level", "")
         if level == "framework":
+            places[""] = line
             document.update(
                 code=row.get("code"),
                 year=row.get("year"),
@@ -479,7 +482,9 @@ def parse_csv(content: bytes | str) -> Parsed:
                 note=row.get("note", ""),
             )
         elif level == "group":
-            group = {"code": row["code"], "name": row["name"], "indices": []}
+            group: dict[str, Any] = {"code": row["code"], "name": row["name"], "indices": []}
+            where_of[id(group)] = f"groups[{len(document['groups'])}]"
+            places[where_of[id(group)]] = line
             groups[row["code"]] = group
             document["groups"].append(group)
         elif level == "index":
@@ -487,13 +492,15 @@ def parse_csv(content: bytes | str) -> Parsed:
             if parent is None:
                 errors.add(f"line {line}: parent", "unknown_parent", _("Không có nhóm cha này."))
                 continue
-            index = {
+            index: dict[str, Any] = {
                 "code": row["code"],
                 "name": row["name"],
                 "max_points": row.get("max_points"),
                 "sub_indices": [],
             }
             indices[row["code"]] = index
+            where_of[id(index)] = f"{where_of[id(parent)]}.indices[{len(parent['indices'])}]"
+            places[where_of[id(index)]] = line
             parent["indices"].append(index)
         elif level == "sub":
             parent = indices.get(row.get("parent", ""))
@@ -515,6 +522,7 @@ def parse_csv(content: bytes | str) -> Parsed:
                 sub["applies_to"] = row["applies_to"]
             if row.get("measure"):
                 sub["measure"] = {"source": row["measure"], "tolerance": row.get("tolerance")}
+            places[f"{where_of[id(parent)]}.sub_indices[{len(parent['sub_indices'])}]"] = line
             parent["sub_indices"].append(sub)
         else:
             errors.add(
@@ -522,8 +530,29 @@ def parse_csv(content: bytes | str) -> Parsed:
                 "invalid",
                 _("Cấp: framework, group, index hoặc sub."),
             )
+    # The tree's own checks too, so that every mistake of the file is reported at once,
+    # each at its line.
+    try:
+        parsed = parse_document(document)
+    except InvalidInput as exc:
+        errors.items.extend(_at_line(e, places) for e in exc.field_errors)
+        errors.raise_if_any()
+        raise
     errors.raise_if_any()
-    return parse_document(document)
+    return parsed
+
+
+def _at_line(error: FieldError, places: dict[str, int]) -> FieldError:
+    """``groups[0].indices[1].max_points`` → ``line 5: max_points`` (the CSV's row)."""
+    for where in sorted(places, key=len, reverse=True):
+        if where and error.field != where and not error.field.startswith(f"{where}."):
+            continue
+        if not where and error.field.startswith("groups"):
+            continue
+        rest = error.field[len(where) :].lstrip(".")
+        field_name = f"line {places[where]}: {rest}" if rest else f"line {places[where]}"
+        return FieldError(field_name, error.code, error.message)
+    return error
 
 
 def to_csv(parsed: Parsed) -> str:

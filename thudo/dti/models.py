@@ -5,6 +5,7 @@ decisions, appeals."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -20,8 +21,8 @@ from thudo.dti.contracts import (
     UnitStatus,
 )
 
-POINTS = {"max_digits": 8, "decimal_places": 2}
-VALUE = {"max_digits": 14, "decimal_places": 4}
+POINTS: dict[str, Any] = {"max_digits": 8, "decimal_places": 2}
+VALUE: dict[str, Any] = {"max_digits": 14, "decimal_places": 4}
 
 
 class Framework(models.Model):
@@ -223,7 +224,7 @@ class CouncilMember(models.Model):
         constraints = [models.UniqueConstraint(fields=["round", "user"], name="dti_council_member")]
 
     def __str__(self) -> str:
-        return self.user.get_full_name() or self.user.get_username()
+        return self.user.full_name or self.user.get_username()
 
 
 class Review(models.Model):

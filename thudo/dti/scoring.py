@@ -33,7 +33,7 @@ def points_for(
     if value is None or method == Method.MANUAL:
         return None
     if method == Method.YES_NO:
-        return max_points if value else Decimal(0)
+        return quantize(max_points if value else Decimal(0))
     if method == Method.RATIO:
         goal = target if target is not None and target > 0 else Decimal(100)
         share = min(max(value, Decimal(0)) / goal, Decimal(1))
@@ -43,7 +43,7 @@ def points_for(
         for threshold, points in tiers:
             if value >= Decimal(str(threshold)):
                 earned = max(earned, Decimal(str(points)))
-        return min(earned, max_points)
+        return quantize(min(earned, max_points))
     raise ValueError(f"unknown scoring method {method!r}")
 
 
@@ -77,7 +77,7 @@ def index_value(points: Decimal, max_points: Decimal) -> Decimal:
 def ranks(values: Sequence[Decimal]) -> list[int]:
     """Competition ranking (1, 2, 2, 4): equal values share a rank."""
     ordered = sorted(values, reverse=True)
-    first = {}
+    first: dict[Decimal, int] = {}
     for position, value in enumerate(ordered, start=1):
         first.setdefault(value, position)
     return [first[v] for v in values]

@@ -62,6 +62,18 @@ def round_get_for_user(*, user: Any, pk: int) -> Round | None:
     return found
 
 
+def round_get_for_results(*, user: Any, pk: int) -> Round | None:
+    """The round when ``user`` may see its results (anyone, once published)."""
+    found = Round.objects.select_related("framework", "standing_body").filter(pk=pk).first()
+    if found is None or not permissions.view_results(user, found):
+        return None
+    return found
+
+
+def scores_of(*, round_: Round) -> QuerySet[Score]:
+    return Score.objects.filter(unit__round=round_).select_related("unit__agency", "node")
+
+
 def published_rounds(*, year: int | None = None) -> list[Round]:
     found = Round.objects.filter(status=RoundStatus.PUBLISHED).select_related("framework")
     if year is not None:

@@ -182,6 +182,13 @@ def framework_import(*, actor: User | None, parsed: fw.Parsed) -> Imported:
     return Imported(framework, True)
 
 
+def framework_import_document(*, actor: User | None, document: Any) -> Imported:
+    """:func:`framework_import` of a document as received (JSON, or loaded YAML): who may
+    not import learns that before anything about the document."""
+    permissions.require(permissions.framework_import_document(actor))
+    return framework_import(actor=actor, parsed=fw.parse_document(document))
+
+
 # --- rounds ---------------------------------------------------------------------------------
 
 
@@ -321,7 +328,7 @@ def round_open(*, actor: User | None, round_: Round) -> Round:
                 "framework"
             )
         )
-        rows = []
+        rows: list[Score] = []
         for unit in RoundUnit.objects.filter(round=locked).select_related("agency"):
             rows.extend(Score(unit=unit, node=n) for n in subs if n.applies(unit.agency.kind))
         Score.objects.bulk_create(rows, batch_size=2000)
@@ -694,7 +701,7 @@ def unit_approve(
 
         # Signed before the transaction: a wrong PIN stays counted (signing's rule).
         signed = signing.sign_pdf(
-            pdf.self_assessment(current),
+            pdf.self_assessment(current, signer_name=actor.full_name if actor else ""),
             actor=actor,
             serial=serial,
             pin=pin,
@@ -1047,7 +1054,7 @@ def appeal_resolve(
 def results_pdf(*, actor: User | None, round_: Round, results: Any) -> bytes:
     """The round's results as a PDF, sealed by the standing body (PAdES) when the signing
     module is installed and the body has a seal; unsigned otherwise."""
-    permissions.require(permissions.view_results(actor, round_))
+    permissions.require(permissions.results_pdf(actor, round_))
     from django.apps import apps
 
     from thudo.dti import pdf
