@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from thudo.core import rules as core_rules
 from thudo.dti import permissions, scoring
@@ -231,26 +231,23 @@ def evidence_get_for_user(*, user: Any, pk: int) -> Evidence | None:
 # --- results --------------------------------------------------------------------------------
 
 
-def _index_totals(round_: Round, final: bool) -> dict[int, dict[str, Decimal]]:
-    """Per unit id: points per main index code (final points, or self-points before)."""
-    field_name = "final_points" if final else "self_points"
-    totals: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    rows = Score.objects.filter(unit__round=round_).values_list(
-        "unit_id", "node__parent__code", field_name
+def _index_totals(round_: Round) -> dict[int, dict[str, tuple[Decimal, Decimal, Decimal]]]:
+    """Per unit id and main index code: (self points, final points, maximum), summed by
+    the database in one GROUP BY."""
+    rows = (
+        Score.objects.filter(unit__round=round_)
+        .values_list("unit_id", "node__parent__code")
+        .annotate(
+            own=Sum("self_points", default=Decimal(0)),
+            final=Sum("final_points", default=Decimal(0)),
+            top=Sum("node__max_points", default=Decimal(0)),
+        )
+        .order_by()
     )
-    for unit_id, index_code, points in rows:
-        totals[unit_id][index_code] += points or Decimal(0)
+    totals: dict[int, dict[str, tuple[Decimal, Decimal, Decimal]]] = defaultdict(dict)
+    for unit_id, index_code, own, final, top in rows:
+        totals[unit_id][index_code] = (Decimal(own), Decimal(final), Decimal(top))
     return totals
-
-
-def _index_max(round_: Round) -> dict[int, dict[str, Decimal]]:
-    maxima: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    rows = Score.objects.filter(unit__round=round_).values_list(
-        "unit_id", "node__parent__code", "node__max_points"
-    )
-    for unit_id, index_code, points in rows:
-        maxima[unit_id][index_code] += points
-    return maxima
 
 
 def _previous(round_: Round) -> dict[int, Decimal]:
@@ -282,9 +279,8 @@ def results(*, round_: Round) -> RoundResults:
             "position"
         )
     )
-    finals = _index_totals(round_, True) if final else {}
-    selfs = _index_totals(round_, False)
-    maxima = _index_max(round_)
+    totals = _index_totals(round_)
+    none = (Decimal(0), Decimal(0), Decimal(0))
     previous = _previous(round_)
 
     def points_of(u: RoundUnit) -> Decimal:
@@ -298,7 +294,7 @@ def results(*, round_: Round) -> RoundResults:
     for unit, value, rank in zip(units, values, ranks, strict=True):
         before = previous.get(unit.agency_id)
         decided = final and unit.final_points is not None
-        totals = finals if decided else selfs
+        mine = totals.get(unit.pk, {})
         rows.append(
             UnitResult(
                 unit_code=unit.agency.code,
@@ -313,11 +309,11 @@ def results(*, round_: Round) -> RoundResults:
                     IndexTotal(
                         i.code,
                         i.name,
-                        totals[unit.pk].get(i.code, Decimal(0)),
-                        maxima[unit.pk].get(i.code, Decimal(0)),
+                        mine.get(i.code, none)[1 if decided else 0],
+                        mine.get(i.code, none)[2],
                     )
                     for i in indices
-                    if maxima[unit.pk].get(i.code, Decimal(0)) > 0
+                    if mine.get(i.code, none)[2] > 0
                 ),
             )
         )
