@@ -47,6 +47,11 @@ PUBLIC_ROUTES = {
     # The public catalogue of procedures: what to bring, how long, what it costs.
     "procedures:portal",
     "procedures:procedure",
+    # Published DTI results: every unit's scores and rank, once the council's work is done.
+    "dti:public_index",
+    "dti:public_results",
+    "dti:public_pdf",
+    "dti:public_xlsx",
     # The eID simulator is a stand-in for an outside identity provider.
     "eidsim:*",
     # Django admin checks staff status itself and has its own login page.
@@ -61,6 +66,8 @@ PUBLIC_API_PATHS = {
     # The public procedure catalogue, as on its pages.
     "/api/v1/procedures",
     "/api/v1/procedures/{code}",
+    # A round's results, once published (before that: 404, as for a round one may not see).
+    "/api/v1/dti/rounds/{round_id}/results",
 }
 
 _CONVERTER_SAMPLES = {

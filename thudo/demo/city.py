@@ -8,6 +8,7 @@ the official list; Hanoi's level-1 letter code is configurable (THUDO_PROVINCE_A
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 CITY_PC = "Ủy ban nhân dân Thành phố Hà Nội"
 
@@ -238,7 +239,7 @@ REPORTING_OFFICIALS = {"commune:1": "thongke.phuong"}
 # --- digital-transformation index (DTI) ------------------------------------------------------
 
 # Who does what in the demo's DTI rounds, by StaffSeat username and agency key.
-DTI = {
+DTI: dict[str, Any] = {
     "standing_body": "08",
     # The appraisal council (13): chaired by a city vice-chairman, the department of
     # science and technology as its standing body.

@@ -12,11 +12,12 @@ def demo_build(
     *,
     codes: Mapping[str, str],
     say: Callable[[str], None] = lambda _line: None,
-    officials: Mapping[str, str] | None = None,
+    officials: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Load the shipped frameworks and the demo's rounds into the demo city (idempotent);
     ``codes`` maps the demo's agency keys to agency codes. Returns what credentials.json
-    shows under ``"dti"``."""
+    shows under ``"dti"``; ``officials`` is the demo's plan (standing body, council, the
+    units that self-assess and who does it)."""
     from thudo.dti import demo
 
     return demo.build(codes=codes, say=say, officials=officials)

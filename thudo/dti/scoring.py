@@ -91,3 +91,30 @@ def proposal(proposals: Sequence[Decimal]) -> Decimal | None:
     counts = Counter(proposals)
     top = max(counts.values())
     return quantize(Decimal(median(sorted(p for p, n in counts.items() if n == top))))
+
+
+def quorum_met(*, members_total: int, participants: int, share: Decimal) -> bool:
+    """More than ``share`` (half, by the councils' rules) of the members took part or
+    agreed."""
+    return Decimal(participants) > share * Decimal(members_total)
+
+
+def quorum_needed(*, members_total: int, share: Decimal) -> int:
+    """The fewest members whose taking part makes a decision valid (7 of 13 for half)."""
+    return int(share * Decimal(members_total)) + 1
+
+
+def quorum_share() -> Decimal:
+    """The configured share (``THUDO_DTI_QUORUM``) that a council's decision must exceed."""
+    from django.conf import settings
+
+    return Decimal(str(getattr(settings, "DTI_QUORUM", "0.5")))
+
+
+def share_words(share: Decimal) -> str:
+    """``0.5`` → "một nửa" (the rules' words), other shares as a percentage."""
+    from django.utils.translation import gettext as _
+
+    if share == Decimal("0.5"):
+        return _("một nửa")
+    return f"{(share * 100).normalize():f}".replace(".", ",") + "%"

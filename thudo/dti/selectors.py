@@ -4,6 +4,7 @@ council's disagreements, results with rankings and year-over-year change."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ from thudo.core import rules as core_rules
 from thudo.dti import permissions, scoring
 from thudo.dti.contracts import IndexTotal, Level, RoundResults, RoundStatus, UnitResult
 from thudo.dti.models import (
+    Appeal,
     CouncilMember,
     Decision,
     Evidence,
@@ -87,6 +89,38 @@ def unit_get_for_user(*, user: Any, round_: Round, code: str) -> RoundUnit | Non
     if unit is None or not permissions.view_unit(user, unit):
         return None
     return unit
+
+
+def units_own_for_user(*, user: Any, rounds: Sequence[Round]) -> dict[int, list[RoundUnit]]:
+    """Per round id: the units whose agency the official belongs to (their own
+    self-assessments), whatever else they may see."""
+    if not core_rules.is_official(user) or not rounds:
+        return {}
+    agencies = user.memberships.filter(revoked_at__isnull=True).values_list("agency_id", flat=True)
+    found: dict[int, list[RoundUnit]] = {}
+    units = RoundUnit.objects.filter(
+        round__in=[r.pk for r in rounds], agency_id__in=list(agencies)
+    ).select_related("agency")
+    for unit in units.defer("signed_pdf"):
+        found.setdefault(unit.round_id, []).append(unit)
+    return found
+
+
+def appeal_of(*, unit: RoundUnit) -> Appeal | None:
+    return (
+        Appeal.objects.filter(unit=unit)
+        .select_related("filed_by")
+        .prefetch_related("nodes")
+        .first()
+    )
+
+
+def published_round_get(*, pk: int) -> Round | None:
+    return (
+        Round.objects.filter(pk=pk, status=RoundStatus.PUBLISHED)
+        .select_related("framework", "standing_body")
+        .first()
+    )
 
 
 def units_of(*, round_: Round) -> list[RoundUnit]:

@@ -57,7 +57,7 @@ EDITABLE = (U.DRAFT,)
 
 
 def _quorum() -> Decimal:
-    return Decimal(str(getattr(settings, "DTI_QUORUM", "0.5")))
+    return scoring.quorum_share()
 
 
 def _today() -> Any:
@@ -758,8 +758,10 @@ def review_give(
 ) -> Review:
     """A member's proposal on one sub-index: confirm the self-score, or adjust it with a
     reason. Once per member and stage; only members of this round's council."""
+    permissions.require(
+        permissions.review_give(actor, unit), _("Bạn không phải thành viên Hội đồng của đợt này.")
+    )
     member = permissions.member_of(actor, unit.round)
-    permissions.require(member is not None, _("Bạn không phải thành viên Hội đồng của đợt này."))
     assert member is not None
     reason = (reason or "").strip()
     if verdict not in {v.value for v in ReviewVerdict}:
@@ -809,11 +811,6 @@ def review_give(
     return review
 
 
-def quorum_met(*, members_total: int, participants: int) -> bool:
-    """More than the quorum share (half, by default) of the council's members."""
-    return Decimal(participants) > _quorum() * Decimal(members_total)
-
-
 def _members(round_: Round, ids: Iterable[int], field_name: str) -> list[CouncilMember]:
     wanted = {int(i) for i in ids}
     found = list(CouncilMember.objects.filter(round=round_, pk__in=wanted))
@@ -848,14 +845,19 @@ def _decide(
     took_part = _members(locked.round, participants, "participants")
     agreeing = _members(locked.round, agreed, "agreed")
     present = {m.pk for m in took_part} | {m.pk for m in agreeing}
-    if not quorum_met(members_total=total, participants=len(present)):
-        needed = int(_quorum() * total) + 1
+    if not scoring.quorum_met(members_total=total, participants=len(present), share=_quorum()):
+        needed = scoring.quorum_needed(members_total=total, share=_quorum())
         raise InvalidInput(
             message=_(
-                "Chưa đủ điều kiện: kết luận chỉ có giá trị khi trên một nửa số thành viên "
+                "Chưa đủ điều kiện: kết luận chỉ có giá trị khi trên %(share)s số thành viên "
                 "Hội đồng (ít nhất %(need)d/%(total)d) tham dự hoặc nhất trí; mới có %(n)d."
             )
-            % {"need": needed, "total": total, "n": len(present)},
+            % {
+                "share": scoring.share_words(_quorum()),
+                "need": needed,
+                "total": total,
+                "n": len(present),
+            },
             field_errors=[FieldError("participants", "no_quorum", _("Không đủ túc số."))],
         )
     scores = list(

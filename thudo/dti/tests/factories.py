@@ -154,3 +154,42 @@ def submit(dti: Dti, unit: RoundUnit, assessor: User, leader: User) -> RoundUnit
 @pytest.fixture
 def dti(db: Any) -> Dti:
     return build()
+
+
+# --- helpers of the service and results tests (appended) -----------------------------------
+
+
+def on(day: Any) -> Any:
+    """The DTI services' today is ``day`` (deadlines in working days count from it)."""
+    from unittest import mock
+
+    return mock.patch("thudo.dti.services._today", return_value=day)
+
+
+def close(dti: Dti) -> Round:
+    """Self-assessment ends; the council appraises."""
+    return services.round_close(actor=dti.standing_head, round_=dti.round)
+
+
+def decide(
+    dti: Dti, unit: RoundUnit, *, members: int = 7, points: dict[str, str] | None = None
+) -> Any:
+    """The council's decision, recorded by its chair with ``members`` taking part."""
+    return services.decision_record(
+        actor=dti.chair.user,
+        unit=unit,
+        participants=dti.members(members),
+        agreed=[],
+        points=points,
+    )
+
+
+def variant(code: str, **changes: Any) -> Framework:
+    """The test framework under another code (and other top-level fields), imported."""
+    import copy
+
+    document = copy.deepcopy(DOCUMENT)
+    document.update(code=code, **changes)
+    return services.framework_import(
+        actor=None, parsed=frameworks.parse_document(document)
+    ).framework

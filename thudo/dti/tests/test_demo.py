@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 16)
 
 
-def _plan(city: City) -> tuple[dict[str, str], dict[str, object]]:
+def _plan(city: City) -> tuple[dict[str, str], dict[str, Any]]:
     standing = agency(
         "000.00.18.H26", "Sở Khoa học và Công nghệ", unit=city.hanoi, parent=city.city_pc
     )
@@ -91,6 +92,7 @@ def test_the_demo_rounds(monkeypatch: pytest.MonkeyPatch) -> None:
     so = rounds[("HN-SO", 2026)]
     justice = RoundUnit.objects.get(round=so, agency=city.justice)
     assert justice.status == "decided"
+    assert justice.approved_by is not None
     assert justice.approved_by.username == "stp.director"
     assert justice.appeal_until is not None and justice.appeal_until > TODAY
     required = Score.objects.filter(unit=justice, node__evidence="required").count()
