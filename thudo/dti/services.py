@@ -887,6 +887,13 @@ def _decide(
             chosen = _proposal(score, stage)
         if chosen is None:
             chosen = (score.final_points if stage == 2 else score.self_points) or Decimal(0)
+        if chosen != chosen.quantize(scoring.CENT):
+            errors.append(
+                FieldError(
+                    f"points.{score.node.code}", "precision", _("Tối đa 2 chữ số thập phân.")
+                )
+            )
+            continue
         if chosen > score.node.max_points:
             errors.append(
                 FieldError(

@@ -8,6 +8,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.test import override_settings
 
 from thudo.dti import scoring
 
@@ -227,3 +228,48 @@ def test_competition_ranking(values: list[str], expected: list[int]) -> None:
 )
 def test_the_councils_proposal(proposals: list[str], expected: Decimal | None) -> None:
     assert scoring.proposal([D(p) for p in proposals]) == expected
+
+
+# --- the council's quorum ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("total", "present", "share", "met"),
+    [
+        (13, 6, "0.5", False),
+        (13, 7, "0.5", True),
+        (12, 6, "0.5", False),  # exactly half is not more than half
+        (12, 7, "0.5", True),
+        (1, 1, "0.5", True),
+        (2, 1, "0.5", False),
+        (0, 0, "0.5", False),
+        (13, 7, "0.6", False),  # 7 is not more than 7.8
+        (13, 8, "0.6", True),
+        (10, 6, "0.6", False),
+    ],
+)
+def test_quorum_is_more_than_the_share(total: int, present: int, share: str, met: bool) -> None:
+    assert scoring.quorum_met(members_total=total, participants=present, share=D(share)) is met
+
+
+@pytest.mark.parametrize(
+    ("total", "share", "needed"),
+    [(13, "0.5", 7), (12, "0.5", 7), (13, "0.6", 8), (10, "0.6", 7), (1, "0.5", 1)],
+)
+def test_quorum_needed_is_the_fewest_that_meet_it(total: int, share: str, needed: int) -> None:
+    assert scoring.quorum_needed(members_total=total, share=D(share)) == needed
+    assert scoring.quorum_met(members_total=total, participants=needed, share=D(share))
+    assert not scoring.quorum_met(members_total=total, participants=needed - 1, share=D(share))
+
+
+def test_the_quorum_share_comes_from_the_settings() -> None:
+    assert scoring.quorum_share() == D("0.5")
+    with override_settings(DTI_QUORUM="0.6"):
+        assert scoring.quorum_share() == D("0.6")
+
+
+@pytest.mark.parametrize(
+    ("share", "words"), [("0.5", "một nửa"), ("0.6", "60%"), ("0.625", "62,5%")]
+)  # fmt: skip
+def test_the_share_in_words(share: str, words: str) -> None:
+    assert scoring.share_words(D(share)) == words

@@ -19,7 +19,7 @@ from thudo.core import audit, metrics
 from thudo.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from thudo.core.models import Agency, AuditEvent, Role
 from thudo.core.tests.factories import agency, official
-from thudo.dti import frameworks, scoring, services
+from thudo.dti import frameworks, services
 from thudo.dti.contracts import CouncilRole
 from thudo.dti.models import (
     Appeal,
@@ -924,17 +924,6 @@ def test_no_review_while_units_self_assess(dti: Dti) -> None:
 # --- the council: decisions and quorum --------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("total", "present", "met"),
-    [(13, 6, False), (13, 7, True), (12, 6, False), (12, 7, True), (1, 1, True), (2, 1, False),
-     (0, 0, False)],
-)  # fmt: skip
-def test_quorum_is_more_than_half(total: int, present: int, met: bool) -> None:
-    assert (
-        scoring.quorum_met(members_total=total, participants=present, share=Decimal("0.5")) is met
-    )
-
-
 def test_six_of_thirteen_is_no_quorum_and_nothing_changes(dti: Dti) -> None:
     appraisal(dti)
     review(dti, 0, "1.2", "adjust", "12", "Chỉ 8 tin bài")
@@ -1422,3 +1411,22 @@ def test_a_change_and_its_audit_event_commit_together(
         decide(dti, dti.unit_a)
     assert state(dti.unit_a) == before
     assert not Decision.objects.exists() and not Review.objects.exists()
+
+
+def test_a_decided_score_with_more_than_two_decimals_is_refused_and_nothing_changes(
+    dti: Dti,
+) -> None:
+    unit = submit(dti, dti.unit_a, dti.assessor_a, dti.leader_a)
+    services.round_close(actor=dti.standing_head, round_=dti.round)
+    with pytest.raises(InvalidInput) as refused:
+        services.decision_record(
+            actor=dti.chair.user,
+            unit=unit,
+            participants=dti.members(7),
+            agreed=dti.members(7),
+            points={"1.2": "7.555"},
+        )
+    assert [(e.field, e.code) for e in refused.value.field_errors] == [("points.1.2", "precision")]
+    unit.refresh_from_db()
+    assert (unit.status, unit.final_points) == ("submitted", None)
+    assert not Decision.objects.filter(unit=unit).exists()
