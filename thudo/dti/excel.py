@@ -16,7 +16,7 @@ from typing import Any
 
 import openpyxl
 from django.utils.translation import gettext as _
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -59,13 +59,26 @@ def _header(sheet: Worksheet, labels: Sequence[str], widths: Sequence[float]) ->
     sheet.row_dimensions[1].height = 32
 
 
+def _style(sheet: Worksheet, text: bool, number_format: str | None) -> str:
+    """A named style of the workbook for a body cell: giving each cell its own border and
+    alignment objects costs openpyxl a hash of every style part per cell (seconds at the
+    6,000 rows of a round of 126 wards); a named style is one lookup."""
+    name = f"dti-{'text' if text else 'number'}-{number_format or 'general'}"
+    book = sheet.parent
+    if name not in book.named_styles:
+        style = NamedStyle(name=name)
+        style.border = _BORDER
+        style.alignment = Alignment(vertical="top", wrap_text=text)
+        if number_format:
+            style.number_format = number_format
+        book.add_named_style(style)
+    return name
+
+
 def _row(sheet: Worksheet, row: int, values: Sequence[Any], formats: Sequence[str | None]) -> None:
     for column, (value, number_format) in enumerate(zip(values, formats, strict=True), start=1):
         cell = sheet.cell(row=row, column=column, value=value)
-        cell.border = _BORDER
-        cell.alignment = Alignment(vertical="top", wrap_text=isinstance(value, str))
-        if number_format:
-            cell.number_format = number_format
+        cell.style = _style(sheet, isinstance(value, str), number_format)
 
 
 def _finish(sheet: Worksheet, rows: int, columns: int, freeze: str) -> None:
