@@ -35,7 +35,15 @@ from thudo.core.models import Agency, User
 from thudo.dti import bulk, frameworks, scoring, services
 from thudo.dti.contracts import Method, RoundStatus
 from thudo.dti.contracts import UnitStatus as U
-from thudo.dti.models import CouncilMember, Decision, Framework, Round, RoundUnit, Score
+from thudo.dti.models import (
+    CouncilMember,
+    Decision,
+    Evidence,
+    Framework,
+    Round,
+    RoundUnit,
+    Score,
+)
 
 Say = Callable[[str], None]
 SEED = 922
@@ -124,6 +132,7 @@ def _load_scores(units: Sequence[RoundUnit], *, seed: str, decided: bool) -> Non
         for score in Score.objects.filter(unit=unit).select_related("node"):
             if not score.node.scored:
                 continue
+            score.unit = unit
             score.value, score.self_points = _draw(rng, score, strength)
             score.explanation = "Theo báo cáo tự đánh giá của đơn vị."
             score.flagged = scoring.discrepancy(
@@ -159,6 +168,19 @@ def _load_scores(units: Sequence[RoundUnit], *, seed: str, decided: bool) -> Non
         ],
     )
     bulk.update_rows(units, ["self_points", "status", "sent_at", "submitted_at", "final_points"])
+    # Their evidence, as links (the reserved .example domain: these are samples).
+    Evidence.objects.bulk_create(
+        (
+            Evidence(
+                score=score,
+                name=f"Minh chứng {score.node.code}",
+                url=f"https://minhchung.example/{seed}/{score.unit.agency.code}/{score.node.code}",
+            )
+            for score in changed
+            if score.node.evidence == "required"
+        ),
+        batch_size=2000,
+    )
 
 
 def _history(round_: Round, today: date, say: Say) -> None:
