@@ -43,7 +43,6 @@ import math
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -57,7 +56,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import machine, write_section  # noqa: E402
+from bench.common import (  # noqa: E402
+    fresh_database,
+    load_average,
+    machine,
+    migrate,
+    postgres_setting,
+    write_section,
+)
 
 RESULTS = ROOT / "bench" / "results" / "dti.json"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/thudo_bench_dti"
@@ -811,39 +817,6 @@ class Options:
 QUICK = {"units": 30, "runs": 2, "saves": 5, "decisions": 2}
 
 
-def _fresh_database(url: str) -> None:
-    """A new, empty database for every run: nothing left over can change the figures."""
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0].replace("postgres://", "postgresql://", 1) + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _migrate(env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v0"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if done.returncode:
-        raise SystemExit(done.stderr[-3000:])
-
-
-def _postgres(setting: str) -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"SHOW {setting}")
-        row = cursor.fetchone()
-    return str(row[0]) if row else ""
-
-
-def _load() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
-
 def summarize(rs: dict[str, Any], sv: dict[str, Any], dc: dict[str, Any]) -> dict[str, Any]:
     t = TARGETS
     return {
@@ -857,12 +830,12 @@ def summarize(rs: dict[str, Any], sv: dict[str, Any], dc: dict[str, Any]) -> dic
 
 
 def run(options: Options) -> dict[str, Any]:
-    load = _load()
+    load = load_average()
     url = options.db
     env = {**os.environ, "DATABASE_URL": url, "THUDO_LOG_FORMAT": "text", "LOG_LEVEL": "WARNING"}
     print(f"load average {load}; fresh database {url.rsplit('/', 1)[1]}, migrating", flush=True)
-    _fresh_database(url)
-    _migrate(env)
+    fresh_database(url)
+    migrate(env)
     os.environ.update({"DATABASE_URL": url, "LOG_LEVEL": "WARNING", "THUDO_LOG_FORMAT": "text"})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
@@ -889,11 +862,11 @@ def run(options: Options) -> dict[str, Any]:
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": {
             **machine(),
-            "postgresql": _postgres("server_version"),
-            "work_mem": _postgres("work_mem"),
-            "shared_buffers": _postgres("shared_buffers"),
+            "postgresql": postgres_setting("server_version"),
+            "work_mem": postgres_setting("work_mem"),
+            "shared_buffers": postgres_setting("shared_buffers"),
             "load_average_at_start": load,
-            "load_average_at_end": _load(),
+            "load_average_at_end": load_average(),
         },
         "options": {**asdict(options), "subs": setup.subs, "scores": setup.scores},
         "generation": setup.timings,
