@@ -50,6 +50,15 @@ def is_member(user: Any, agency: Agency | None) -> bool:
     return _active_memberships(user).filter(agency=agency).exists()
 
 
+def holds_role(user: Any, agency: Agency | None, *roles: str) -> bool:
+    """An active official with one of ``roles`` (any role when none given) at ``agency``
+    itself (not above it): the check each module's permissions build on."""
+    if user is None or agency is None or not is_official(user):
+        return False
+    memberships = _active_memberships(user).filter(agency=agency)
+    return bool(memberships.filter(role__in=roles).exists() if roles else memberships.exists())
+
+
 @rules.predicate
 def oversees(user: Any, agency: Agency | None) -> bool:
     """A leader or administrator of an agency above this one."""

@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from thudo.core import text as core_text
 from thudo.dti.contracts import (
     CouncilRole,
     IndexTotal,
@@ -74,35 +75,8 @@ def label(labels: dict[Any, Any], key: Any) -> str:
 # --- numbers --------------------------------------------------------------------------------
 
 
-def vn(value: Any, places: int | None = None) -> str:
-    """``1234.5`` → ``1.234,5``: dots group thousands, the comma marks decimals; ``places``
-    rounds first and keeps the zeros (a 0–1 value is shown ``0,7234``)."""
-    if value is None or value == "":
-        return ""
-    number = value if isinstance(value, Decimal) else Decimal(str(value))
-    if places is not None:
-        number = number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
-        text = format(number, "f")
-    else:
-        text = format(number.normalize(), "f") if number else "0"
-    sign = ""
-    if text.startswith("-"):
-        sign, text = "−", text[1:]
-    whole, _dot, fraction = text.partition(".")
-    groups: list[str] = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    grouped = ".".join(groups)
-    return f"{sign}{grouped},{fraction}" if fraction else f"{sign}{grouped}"
-
-
-def plain(value: Decimal | None) -> str:
-    """What a number input holds: a dot, no grouping, no trailing zeros (``12.5``)."""
-    if value is None:
-        return ""
-    return format(value.normalize(), "f") if value else "0"
+vn = core_text.vn_number
+plain = core_text.plain_number
 
 
 @dataclass(frozen=True)

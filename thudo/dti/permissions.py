@@ -27,11 +27,7 @@ def require(allowed: bool, message: Any = None) -> None:
         raise PermissionDenied(message or _("Bạn không có quyền thực hiện thao tác này."))
 
 
-def roles_in(actor: Any, agency: Agency | None, *roles: str) -> bool:
-    if actor is None or agency is None or not core_rules.is_official(actor):
-        return False
-    memberships = actor.memberships.filter(agency=agency, revoked_at__isnull=True)
-    return bool(memberships.filter(role__in=roles).exists() if roles else memberships.exists())
+roles_in = core_rules.holds_role
 
 
 def _admin(actor: Any) -> bool:

@@ -7,44 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
+from thudo.core import text as core_text
 from thudo.reporting.contracts import AnalyticsCell, AnalyticsResult, ValueStatus
 from thudo.reporting.selectors import Grid, Row
 
-# --- numbers --------------------------------------------------------------------------------
-
-
-def vn_number(value: Any, places: int | None = None) -> str:
-    """``1234.5`` → ``1.234,5``: dots group thousands, the comma marks decimals. It is
-    also what the entry grid writes back into its inputs, and the services read it."""
-    if value is None or value == "":
-        return ""
-    number = value if isinstance(value, Decimal) else Decimal(str(value))
-    if places is not None:
-        number = number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
-        text = format(number, "f")
-    else:
-        text = format(number.normalize(), "f") if number else "0"
-    sign = ""
-    if text.startswith("-"):
-        sign, text = "-", text[1:]
-    whole, _dot, fraction = text.partition(".")
-    groups: list[str] = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    grouped = ".".join(groups)
-    return f"{sign}{grouped},{fraction}" if fraction else f"{sign}{grouped}"
-
-
-def plain_number(value: Decimal) -> str:
-    """The number for machines (CSV): a dot, no grouping, no trailing zeros."""
-    return format(value.normalize(), "f") if value else "0"
+# Numbers as Vietnamese write them, and for machines (the kernel's, used by the templates).
+vn_number = core_text.vn_number
+plain_number = core_text.plain_number
 
 
 # --- the entry grid -------------------------------------------------------------------------
