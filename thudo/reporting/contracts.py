@@ -57,3 +57,34 @@ class AnalyticsCell:
 class AnalyticsResult:
     rows: tuple[AnalyticsCell, ...]
     names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReleasedValue:
+    """One figure of an indicator that may be published: approved (or measured)."""
+
+    period: str
+    period_label: str
+    unit_code: str
+    unit_name: str
+    value: Decimal
+    status: str
+    approved_at: str = ""  # ISO time of the unit's approval of the period, when there is one
+    approved_by: str = ""
+
+
+@dataclass(frozen=True)
+class IndicatorRelease:
+    """An indicator's definition and its approved figures, for publication as open data."""
+
+    code: str
+    name: str
+    description: str
+    unit_label: str
+    numerator: str
+    denominator: str
+    factor: Decimal
+    decimals: int
+    groups: tuple[str, ...]
+    forms: tuple[str, ...]
+    values: tuple[ReleasedValue, ...]

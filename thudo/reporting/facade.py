@@ -6,7 +6,9 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["demo_build", "indicator_values"]
+from thudo.reporting.contracts import IndicatorRelease
+
+__all__ = ["demo_build", "indicator_releases", "indicator_values"]
 
 
 def demo_build(
@@ -49,3 +51,13 @@ def indicator_values(
             )
             found[cell.ou] = (cell.value, cell.status.value, lineage)
     return found
+
+
+def indicator_releases(*, codes: Sequence[str] | None = None) -> list[IndicatorRelease]:
+    """Every indicator (or those of ``codes``) with its figures that are approved — every
+    period of every form feeding it approved at the unit or above — or measured from the
+    platform's records, per period and unit where a form was approved, with who approved
+    it and when. Provisional figures are left out. For the open-data portal."""
+    from thudo.reporting import releases
+
+    return releases.indicator_releases(codes=codes)
