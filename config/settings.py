@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "thudo.procedures",
     "thudo.reporting",
     "thudo.dti",
+    "thudo.opendata",
     "django_tasks",
     "django_tasks_db",
     "thudo.demo",
@@ -310,6 +311,14 @@ REPORTING_EXPORT_SERVICES: dict[str, str] = env.json(
 # agreed (more than half, by the rules of Hanoi's appraisal councils).
 DTI_QUORUM = env.str("THUDO_DTI_QUORUM", default="0.5")
 DTI_MAX_EVIDENCE_BYTES = env.int("THUDO_DTI_MAX_EVIDENCE_BYTES", default=10 * 2**20)
+
+# Open-data portal: the largest resource file accepted, the largest table loaded into the
+# datastore, and how long one datastore_search_sql query may run.
+OPENDATA_MAX_UPLOAD_BYTES = env.int("THUDO_OPENDATA_MAX_UPLOAD_BYTES", default=100 * 2**20)
+OPENDATA_MAX_ROWS = env.int("THUDO_OPENDATA_MAX_ROWS", default=2_000_000)
+OPENDATA_SQL_TIMEOUT_MS = env.int("THUDO_OPENDATA_SQL_TIMEOUT_MS", default=3000)
+# The agency that publishes the reporting indicators (default: the provincial committee).
+OPENDATA_INDICATOR_PUBLISHER = env.str("THUDO_OPENDATA_INDICATOR_PUBLISHER", default="")
 
 # --- e-mail ---------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("thudo.procedures.urls")),
     path("bao-cao/", include("thudo.reporting.urls")),
     path("chuyen-doi-so/", include("thudo.dti.urls")),
+    path("opendata/", include("thudo.opendata.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", core_views.set_language, name="set_language"),

@@ -52,6 +52,28 @@ PUBLIC_ROUTES = {
     "dti:public_results",
     "dti:public_pdf",
     "dti:public_xlsx",
+    # The open-data portal is public by nature (Decree 47); its machine endpoints (CKAN's
+    # Action API, DCAT, downloads) authenticate writes by API token themselves.
+    "opendata:home",
+    "opendata:datasets",
+    "opendata:dataset",
+    "opendata:dataset_version",
+    "opendata:resource",
+    "opendata:resource_preview",
+    "opendata:organizations",
+    "opendata:organization",
+    "opendata:groups",
+    "opendata:group",
+    "opendata:open_data_list",
+    "opendata:datastore_progress",
+    "opendata:api_root",
+    "opendata:api_root_slash",
+    "opendata:action",
+    "opendata:action_unversioned",
+    "opendata:catalog",
+    "opendata:dataset_rdf",
+    "opendata:resource_download",
+    "opendata:datastore_dump",
     # The eID simulator is a stand-in for an outside identity provider.
     "eidsim:*",
     # Django admin checks staff status itself and has its own login page.
