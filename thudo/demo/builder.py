@@ -19,6 +19,7 @@ from thudo.documents import facade as documents
 from thudo.dti import facade as dti
 from thudo.eidsim import facade as eidsim
 from thudo.exchange import facade as exchange
+from thudo.opendata import facade as opendata
 from thudo.procedures import facade as procedures
 from thudo.registries import contracts as registry_contracts
 from thudo.registries import facade as registries
@@ -73,10 +74,10 @@ def build(*, base_url: str, say: Say) -> Credentials:
     level1 = settings.THUDO_PROVINCE_AGENCY_CODE
     province = settings.THUDO_PROVINCE_CODE
 
-    say("1/10 Administrative units (vietnam-provinces)…")
+    say("1/11 Administrative units (vietnam-provinces)…")
     call_command("units", "import", verbosity=0)
 
-    say("2/10 Agencies: People's Committee, departments, service centre, communes…")
+    say("2/11 Agencies: People's Committee, departments, service centre, communes…")
     city_code = city.agency_code("000", "00", "00", level1=level1)
     created = 0
     if not core.agency_exists(code=city_code):
@@ -119,7 +120,7 @@ def build(*, base_url: str, say: Say) -> Credentials:
             created += 1
     say(f"    {len(codes)} agencies ({created} new)")
 
-    say("3/10 Staff accounts…")
+    say("3/11 Staff accounts…")
     old_staff = {s.get("username"): s for s in previous.get("staff", []) if isinstance(s, dict)}
     staff = []
     for seat in city.STAFF:
@@ -143,7 +144,7 @@ def build(*, base_url: str, say: Say) -> Credentials:
             }
         )
 
-    say(f"4/10 Synthetic population ({city.POPULATION_SIZE} people)…")
+    say(f"4/11 Synthetic population ({city.POPULATION_SIZE} people)…")
     call_command(
         "population",
         "generate",
@@ -157,7 +158,7 @@ def build(*, base_url: str, say: Say) -> Credentials:
         verbosity=0,
     )
 
-    say("5/10 National eID simulator: the platform as client, citizens' accounts…")
+    say("5/11 National eID simulator: the platform as client, citizens' accounts…")
     eidsim.client_upsert(
         client_id=settings.EID_CLIENT_ID,
         client_secret=settings.EID_CLIENT_SECRET,
@@ -193,7 +194,7 @@ def build(*, base_url: str, say: Say) -> Credentials:
             }
         )
 
-    say("6/10 Data exchange (LGSP): national databases, member systems, grants…")
+    say("6/11 Data exchange (LGSP): national databases, member systems, grants…")
     extra = {
         k: v
         for k, v in previous.items()
@@ -208,24 +209,31 @@ def build(*, base_url: str, say: Say) -> Credentials:
             previous=previous,
         )
     )
-    say("7/10 Digital signatures (PKI, seals, leaders' certificates) and documents…")
+    say("7/11 Digital signatures (PKI, seals, leaders' certificates) and documents…")
     extra["signing"] = _signing(base_url=base_url, codes=codes, previous=previous)
     extra["documents"] = _documents(base_url=base_url, codes=codes)
-    say("8/10 Public services: the procedure catalogue, example dossiers…")
+    say("8/11 Public services: the procedure catalogue, example dossiers…")
     extra["procedures"] = _procedures(
         base_url=base_url, codes=codes, applicants=applicants[1:], signing_info=extra["signing"]
     )
 
-    say("9/10 Reporting: Hanoi's forms and indicators, two years of figures, approvals…")
+    say("9/11 Reporting: Hanoi's forms and indicators, two years of figures, approvals…")
     extra["reporting"] = {
         "worklist": f"{base_url}/bao-cao/",
         "analytics": f"{base_url}/bao-cao/phan-tich/",
         **reporting.demo_build(codes=codes, say=say, officials=city.REPORTING_OFFICIALS),
     }
-    say("10/10 Digital-transformation index: frameworks, last year's results, this year's rounds…")
+    say("10/11 Digital-transformation index: frameworks, last year's results, this year's rounds…")
     extra["dti"] = {
         k: (f"{base_url}{v}" if k in ("index", "public") else v)
         for k, v in dti.demo_build(codes=codes, say=say, officials=city.DTI).items()
+    }
+    say("11/11 Open data: themes, datasets with their tables, the Decree 47 list, indicators…")
+    extra["opendata"] = {
+        k: (f"{base_url}{v}" if isinstance(v, str) and v.startswith("/") else v)
+        for k, v in opendata.demo_build(
+            codes=codes, say=say, officials=city.OPENDATA, base_url=base_url
+        ).items()
     }
 
     credentials = Credentials(
@@ -556,6 +564,13 @@ def summary(credentials: Credentials) -> str:
         lines.append(
             f"  Digital-transformation index: rounds at {dti_info['index']} (the council of 13, "
             f"chaired by {dti_info['council_chair']}); published results at {dti_info['public']}"
+        )
+    opendata_info = credentials.extra.get("opendata", {})
+    if opendata_info:
+        lines.append(
+            f"  Open data: portal at {opendata_info['portal']}, CKAN API "
+            f"{opendata_info['api']}, DCAT {opendata_info['catalog']}; "
+            f"{opendata_info['publisher']} publishes at {opendata_info['manage']}"
         )
     lines.append(f"  Saved to {credentials_path()}")
     return "\n".join(lines)

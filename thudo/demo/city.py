@@ -266,3 +266,9 @@ DTI: dict[str, Any] = {
     # The department whose appraisal waits for the council's decision in the demo.
     "pending_department": "06",
 }
+
+
+# --- open-data portal ----------------------------------------------------------------------
+
+# The Department of Justice's director publishes its open data; its specialist edits.
+OPENDATA = {"publisher": "giamdoc.stp", "editor": "chuyenvien.stp"}
