@@ -19,7 +19,7 @@ THUDO_TEST_DATABASE_URL ?=
 PYTEST_WORKERS ?= 2
 
 .PHONY: help uv venv setup demo serve test check lint typecheck contracts migrations-check \
-        test-sqlite test-postgres bench bench-population bench-gateway bench-signing bench-procedures bench-reporting bench-dti openapi messages translations clean
+        test-sqlite test-postgres bench bench-population bench-gateway bench-signing bench-procedures bench-reporting bench-dti bench-opendata openapi messages translations clean
 
 help:
 	@echo "make demo   set up, build the demo city into SQLite, serve it at http://127.0.0.1:$(PORT)"
@@ -90,7 +90,7 @@ test-postgres: venv translations
 
 test: setup check test-sqlite test-postgres
 
-bench: bench-population bench-gateway bench-signing bench-procedures bench-reporting bench-dti
+bench: bench-population bench-gateway bench-signing bench-procedures bench-reporting bench-dti bench-opendata
 
 bench-population: venv
 	$(PY) bench/population.py
@@ -115,6 +115,9 @@ bench-reporting: venv
 # (thudo_bench_dti): results vs one SQL GROUP BY, score saves, council decisions.
 bench-dti: venv
 	$(PY) bench/dti.py
+
+bench-opendata: venv
+	$(PY) bench/opendata.py
 
 openapi: venv
 	$(PY) -m tests.openapi_snapshot --write

@@ -310,11 +310,18 @@ def a_package_search(request: HttpRequest, params: dict[str, Any], user: Any) ->
 
 
 def _facet_titles(facets: Mapping[str, Mapping[str, int]]) -> dict[tuple[str, str], str]:
+    """Display names of the facet values found (not of every organisation and theme)."""
     titles: dict[tuple[str, str], str] = {}
-    if "organization" in facets:
-        titles |= {("organization", o.name): o.agency.name for o, _n in selectors.organizations()}
-    if "groups" in facets:
-        titles |= {("groups", g.name): g.title for g, _n in selectors.groups()}
+    if facets.get("organization"):
+        titles |= {
+            ("organization", name): title
+            for name, title in selectors.organization_titles(list(facets["organization"]))
+        }
+    if facets.get("groups"):
+        titles |= {
+            ("groups", name): title
+            for name, title in selectors.group_titles(list(facets["groups"]))
+        }
     if "license_id" in facets:
         titles |= {("license_id", lic.id): lic.title for lic in LICENSES}
     return titles

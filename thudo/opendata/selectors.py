@@ -313,6 +313,14 @@ def organizations() -> list[tuple[Organization, int]]:
     return [(org, counts.get(org.pk, 0)) for org in orgs]
 
 
+def organization_titles(names: Sequence[str]) -> list[tuple[str, str]]:
+    return list(Organization.objects.filter(name__in=names).values_list("name", "agency__name"))
+
+
+def group_titles(names: Sequence[str]) -> list[tuple[str, str]]:
+    return list(Group.objects.filter(name__in=names).values_list("name", "title"))
+
+
 def groups() -> list[tuple[Group, int]]:
     counts = _public_counts("groups")
     return [(g, counts.get(g.pk, 0)) for g in Group.objects.order_by("name")]

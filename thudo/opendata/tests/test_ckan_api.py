@@ -525,7 +525,7 @@ def test_package_search_costs_the_same_queries_for_more_results(
 ) -> None:
     params = {"q": "dan so", "rows": "50", "facet.field": '["organization","groups","tags"]'}
     _call(api_client, "package_search", **params)  # warm the session and caches
-    with django_assert_num_queries(12) as few:
+    with django_assert_num_queries(10) as few:
         _call(api_client, "package_search", **params)
     for n in range(15):
         services.dataset_create(
