@@ -28,7 +28,7 @@ DATASTORE_STATUS = {
     DatastoreStatus.ERROR: _("Nạp không thành công"),
 }
 FIELD_TYPE = {
-    "text": _("Văn bản"),
+    "text": _("Chuỗi ký tự"),
     "int": _("Số nguyên"),
     "numeric": _("Số"),
     "date": _("Ngày"),

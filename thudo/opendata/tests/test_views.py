@@ -533,8 +533,8 @@ def test_the_fields_types_and_the_row_error_report_are_shown(portal: Portal) -> 
     assert '<strong class="tag" data-status="complete">Đã nạp</strong> 120 dòng' in page
     assert "<summary>3 cột và kiểu dữ liệu</summary>" in page
     assert (
-        '<tr><th scope="row">Mã phường</th><td>Văn bản</td></tr><tr><th scope="row">Tên phường'
-        '</th><td>Văn bản</td></tr><tr><th scope="row">Dân số</th><td>Số nguyên</td></tr>'
+        '<tr><th scope="row">Mã phường</th><td>Chuỗi ký tự</td></tr><tr><th scope="row">Tên phường'
+        '</th><td>Chuỗi ký tự</td></tr><tr><th scope="row">Dân số</th><td>Số nguyên</td></tr>'
     ) in page
     assert "<summary>1 lỗi: các dòng có lỗi không được nạp vào bảng</summary>" in page
     assert (
@@ -669,7 +669,7 @@ def test_an_editor_reloads_the_table_with_other_column_types(portal: Portal) -> 
     committee = login(p.city.city_leader)
     page = text(committee.get(url))
     assert '<label for="reload-type_0">Mã phường</label>' in page
-    assert '<option value="text" selected>Văn bản (text)</option>' in page
+    assert '<option value="text" selected>Chuỗi ký tự (text)</option>' in page
     load = url.replace("/dataset/", "/quan-ly/") + "nap/"
 
     before = snapshot()
