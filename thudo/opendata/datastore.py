@@ -24,7 +24,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.utils import DatabaseError
 from django.utils.translation import gettext as _
 
-from thudo.core.errors import FieldError, InvalidInput
+from thudo.core.errors import FieldError, InvalidInput, invalid
 from thudo.opendata import search, tabular
 from thudo.opendata.models import Datastore, Resource
 
@@ -147,7 +147,7 @@ def coerce_records(
 ) -> list[dict[str, Any]]:
     """JSON records of the API, all checked before any is written (all or nothing)."""
     if not isinstance(records, list):
-        raise _invalid("records", _("records phải là một danh sách đối tượng."))
+        raise invalid("records", "invalid", _("records phải là một danh sách đối tượng."))
     by_id = {f.id: f for f in fields}
     errors: list[FieldError] = []
     clean: list[dict[str, Any]] = []
@@ -216,10 +216,6 @@ def json_value(value: Any, type_: str) -> Any:
     return tabular.coerce(str(value), type_)
 
 
-def _invalid(field: str, message: str) -> InvalidInput:
-    return InvalidInput(message=message, field_errors=[FieldError(field, "invalid", message)])
-
-
 # --- loading a file ---------------------------------------------------------------------------
 
 
@@ -285,7 +281,7 @@ def _split_list(value: Any, field: str) -> list[str]:
         return [v.strip() for v in value.split(",") if v.strip()]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return value
-    raise _invalid(field, _("%(field)s phải là danh sách tên trường.") % {"field": field})
+    raise invalid(field, "invalid", _("%(field)s phải là danh sách tên trường.") % {"field": field})
 
 
 def search_table(
@@ -306,23 +302,31 @@ def search_table(
     try:
         limit, offset = int(limit), int(offset)
     except (TypeError, ValueError):
-        raise _invalid("limit", _("limit và offset phải là số nguyên.")) from None
+        raise invalid("limit", "invalid", _("limit và offset phải là số nguyên.")) from None
     if not 0 <= limit <= MAX_LIMIT or offset < 0:
-        raise _invalid(
-            "limit", _("limit phải từ 0 đến %(max)s, offset không âm.") % {"max": MAX_LIMIT}
+        raise invalid(
+            "limit",
+            "invalid",
+            _("limit phải từ 0 đến %(max)s, offset không âm.") % {"max": MAX_LIMIT},
         )
     chosen = _split_list(fields, "fields") or ["_id", *by_id]
     unknown = [f for f in chosen if f not in types]
     if unknown:
-        raise _invalid("fields", _("Không có trường %(fields)s.") % {"fields": ", ".join(unknown)})
+        raise invalid(
+            "fields", "invalid", _("Không có trường %(fields)s.") % {"fields": ", ".join(unknown)}
+        )
     where: list[str] = []
     params: list[Any] = []
     if filters not in (None, "", {}):
         if not isinstance(filters, Mapping):
-            raise _invalid("filters", _("filters phải là một đối tượng {trường: giá trị}."))
+            raise invalid(
+                "filters", "invalid", _("filters phải là một đối tượng {trường: giá trị}.")
+            )
         for key, wanted in filters.items():
             if key not in types:
-                raise _invalid("filters", _("Không có trường “%(field)s”.") % {"field": key})
+                raise invalid(
+                    "filters", "invalid", _("Không có trường “%(field)s”.") % {"field": key}
+                )
             values = wanted if isinstance(wanted, list) else [wanted]
             try:
                 typed = [
@@ -334,11 +338,11 @@ def search_table(
                     for v in values
                 ]
             except ValueError as exc:
-                raise _invalid("filters", f"{key}: {exc}") from None
+                raise invalid("filters", "invalid", f"{key}: {exc}") from None
             where.append(f"{quote(key)} IN ({', '.join(['%s'] * len(typed))})")
             params += typed
     if isinstance(q, Mapping):
-        raise _invalid("q", _("q theo từng trường chưa được hỗ trợ; dùng filters."))
+        raise invalid("q", "invalid", _("q theo từng trường chưa được hỗ trợ; dùng filters."))
     for token in search.words(str(q or "")).split():
         where.append('"_full_text" LIKE %s')
         params.append(f"% {token} %")
@@ -352,7 +356,9 @@ def search_table(
         if direction not in {"asc", "desc"}:
             name, direction = part.strip().strip('"'), "asc"
         if name not in types:
-            raise _invalid("sort", _("Không sắp xếp được theo “%(field)s”.") % {"field": name})
+            raise invalid(
+                "sort", "invalid", _("Không sắp xếp được theo “%(field)s”.") % {"field": name}
+            )
         order.append(f"{quote(name)} {direction.upper()}")
     order.append('"_id" ASC')
     table = quote(store.table_name)
@@ -417,13 +423,13 @@ def search_sql(
     from thudo.opendata import sqlguard
 
     if not isinstance(sql, str):
-        raise _invalid("sql", _("Cần câu lệnh SQL."))
+        raise invalid("sql", "invalid", _("Cần câu lệnh SQL."))
     try:
         checked = sqlguard.check(
             sql, known=known, dialect="postgres" if connection.vendor == "postgresql" else "sqlite"
         )
     except sqlguard.SqlRejected as exc:
-        raise _invalid("sql", exc.message) from None
+        raise invalid("sql", "invalid", exc.message) from None
     try:
         with _read_only(settings.OPENDATA_SQL_TIMEOUT_MS) as cursor:
             cursor.execute(f"SELECT * FROM ({checked.sql}) AS q LIMIT {int(limit) + 1}")  # noqa: S608
@@ -432,20 +438,21 @@ def search_sql(
     except OperationalError as exc:
         text = str(exc).lower()
         if "interrupt" in text or "timeout" in text or "cancel" in text:
-            raise _invalid(
+            raise invalid(
                 "sql",
+                "invalid",
                 _("Câu truy vấn chạy quá %(ms)s ms và đã bị dừng.")
                 % {"ms": settings.OPENDATA_SQL_TIMEOUT_MS},
             ) from None
-        raise _invalid(
-            "sql", _("Câu truy vấn lỗi: %(error)s") % {"error": str(exc).splitlines()[0]}
+        raise invalid(
+            "sql", "invalid", _("Câu truy vấn lỗi: %(error)s") % {"error": str(exc).splitlines()[0]}
         ) from None
     except DatabaseError as exc:
-        raise _invalid(
-            "sql", _("Câu truy vấn lỗi: %(error)s") % {"error": str(exc).splitlines()[0]}
+        raise invalid(
+            "sql", "invalid", _("Câu truy vấn lỗi: %(error)s") % {"error": str(exc).splitlines()[0]}
         ) from None
     if len(rows) > limit:
-        raise _invalid("sql", _("Kết quả quá %(max)s dòng; thêm LIMIT.") % {"max": limit})
+        raise invalid("sql", "invalid", _("Kết quả quá %(max)s dòng; thêm LIMIT.") % {"max": limit})
     records = [{n: _json(v) for n, v in zip(names, row, strict=True)} for row in rows]
     return {
         "sql": sql,

@@ -37,7 +37,7 @@ from django.db.models import (
 from django.db.models.expressions import Expression
 from django.utils.translation import gettext as _
 
-from thudo.core.errors import FieldError, InvalidInput
+from thudo.core.errors import InvalidInput, invalid
 from thudo.core.text import fold
 from thudo.opendata.contracts import DatasetState
 from thudo.opendata.models import Dataset, FacetValue
@@ -94,10 +94,6 @@ class Result:
     sort: str = ""
 
 
-def _bad(field_name: str, message: str) -> InvalidInput:
-    return InvalidInput(message=message, field_errors=[FieldError(field_name, "invalid", message)])
-
-
 def _terms(text: str, field_name: str) -> list[str]:
     try:
         lexer = shlex.shlex(text, posix=True)
@@ -105,14 +101,17 @@ def _terms(text: str, field_name: str) -> list[str]:
         lexer.commenters = ""
         return list(lexer)
     except ValueError as exc:
-        raise _bad(field_name, _("Cú pháp không hợp lệ: %(error)s.") % {"error": exc}) from None
+        raise invalid(
+            field_name, "invalid", _("Cú pháp không hợp lệ: %(error)s.") % {"error": exc}
+        ) from None
 
 
 def _filter(term: str, negate: bool, field_name: str) -> Filter | None:
     match = _TERM.match(term)
     if match is None:
-        raise _bad(
+        raise invalid(
             field_name,
+            "invalid",
             _("“%(term)s” không phải điều kiện dạng trường:giá trị.") % {"term": term},
         )
     name, value = match["field"], match["value"].strip()
@@ -124,13 +123,16 @@ def _filter(term: str, negate: bool, field_name: str) -> Filter | None:
         # Another dataset type or capacity: nothing here is of it.
         return Filter("id", "", negate)
     if name not in FILTER_FIELDS:
-        raise _bad(
+        raise invalid(
             field_name,
+            "invalid",
             _("Không lọc được theo trường “%(field)s”; các trường được dùng: %(fields)s.")
             % {"field": name, "fields": ", ".join(FILTER_FIELDS)},
         )
     if not value:
-        raise _bad(field_name, _("Điều kiện “%(term)s” thiếu giá trị.") % {"term": term})
+        raise invalid(
+            field_name, "invalid", _("Điều kiện “%(term)s” thiếu giá trị.") % {"term": term}
+        )
     return Filter(name, value, negate)
 
 
@@ -146,13 +148,17 @@ def parse_fq(fq: str) -> list[Filter]:
             negate = True
             continue
         if upper in {"OR", "||"} or term.startswith("(") or term.endswith(")"):
-            raise _bad("fq", _("Chưa hỗ trợ OR và ngoặc trong fq; các điều kiện luôn kết hợp AND."))
+            raise invalid(
+                "fq",
+                "invalid",
+                _("Chưa hỗ trợ OR và ngoặc trong fq; các điều kiện luôn kết hợp AND."),
+            )
         item = _filter(term, negate, "fq")
         negate = False
         if item is not None:
             found.append(item)
     if negate:
-        raise _bad("fq", _("fq kết thúc bằng NOT mà không có điều kiện."))
+        raise invalid("fq", "invalid", _("fq kết thúc bằng NOT mà không có điều kiện."))
     return found
 
 
@@ -187,8 +193,9 @@ def parse_sort(sort: str) -> list[tuple[str, bool]]:
         bits = part.split()
         direction = bits[1].lower() if len(bits) == 2 else ""
         if len(bits) != 2 or bits[0] not in SORT_FIELDS or direction not in {"asc", "desc"}:
-            raise _bad(
+            raise invalid(
                 "sort",
+                "invalid",
                 _(
                     "Sắp xếp “%(part)s” không hợp lệ: dùng “trường asc|desc” với trường là "
                     "%(fields)s."
@@ -277,13 +284,14 @@ def run(query: Query, *, own_orgs: Iterable[UUID] | None = None) -> Result:
     """Search datasets; ``own_orgs`` are the organisations whose private datasets (and,
     with ``include_drafts``, drafts) the asker may see."""
     if not 0 <= query.rows <= MAX_ROWS:
-        raise _bad("rows", _("rows phải từ 0 đến %(max)s.") % {"max": MAX_ROWS})
+        raise invalid("rows", "invalid", _("rows phải từ 0 đến %(max)s.") % {"max": MAX_ROWS})
     if query.start < 0:
-        raise _bad("start", _("start không được âm."))
+        raise invalid("start", "invalid", _("start không được âm."))
     unknown = [f for f in query.facet_fields if f not in FACET_FIELDS]
     if unknown:
-        raise _bad(
+        raise invalid(
             "facet.field",
+            "invalid",
             _("Không có nhóm lọc “%(field)s”; các nhóm lọc: %(fields)s.")
             % {"field": unknown[0], "fields": ", ".join(FACET_FIELDS)},
         )
@@ -316,7 +324,7 @@ def _facets(qs: QuerySet[Dataset], fields: Sequence[str], limit: int) -> dict[st
     rows = (
         FacetValue.objects.filter(dataset_id__in=qs.values("pk"), field__in=list(fields))
         .values_list("field", "value")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))  # "*" lets PostgreSQL answer from the index
         .order_by("field", "-n", "value")
     )
     for name, value, n in rows:

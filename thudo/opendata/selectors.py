@@ -54,6 +54,10 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
+def _public() -> QuerySet[Dataset]:
+    return Dataset.objects.filter(state=DatasetState.ACTIVE, private=False)
+
+
 # --- lookups -------------------------------------------------------------------------------
 
 
@@ -291,20 +295,11 @@ def versions_of(ds: Dataset) -> QuerySet[DatasetVersion]:
 
 
 def package_names() -> list[str]:
-    return list(
-        Dataset.objects.filter(state=DatasetState.ACTIVE, private=False)
-        .order_by("name")
-        .values_list("name", flat=True)
-    )
+    return list(_public().order_by("name").values_list("name", flat=True))
 
 
 def _public_counts(field: str) -> dict[Any, int]:
-    return dict(
-        Dataset.objects.filter(state=DatasetState.ACTIVE, private=False)
-        .values_list(field)
-        .annotate(n=Count("pk"))
-        .values_list(field, "n")
-    )
+    return dict(_public().values_list(field).annotate(n=Count("pk")).values_list(field, "n"))
 
 
 def organizations() -> list[tuple[Organization, int]]:
@@ -336,16 +331,12 @@ def tag_names(query: str = "") -> list[str]:
 
 
 def recent(limit: int = 6) -> list[dict[str, Any]]:
-    ids = list(
-        Dataset.objects.filter(state=DatasetState.ACTIVE, private=False)
-        .order_by("-modified_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    ids = list(_public().order_by("-modified_at").values_list("pk", flat=True)[:limit])
     return package_dicts(ids)
 
 
 def site_stats() -> dict[str, int]:
-    visible = Dataset.objects.filter(state=DatasetState.ACTIVE, private=False)
+    visible = _public()
     return {
         "datasets": visible.count(),
         "organizations": visible.values("organization").distinct().count(),
@@ -454,11 +445,7 @@ def visible_filter() -> Q:
 
 def public_packages(*, batch: int = 500) -> list[dict[str, Any]]:
     """Every public dataset's record (for the DCAT catalogue), fetched in batches."""
-    ids = list(
-        Dataset.objects.filter(state=DatasetState.ACTIVE, private=False)
-        .order_by("name")
-        .values_list("pk", flat=True)
-    )
+    ids = list(_public().order_by("name").values_list("pk", flat=True))
     found: list[dict[str, Any]] = []
     for start in range(0, len(ids), batch):
         found += package_dicts(ids[start : start + batch])

@@ -15,6 +15,7 @@ import hashlib
 import mimetypes
 import re
 from collections.abc import Mapping, Sequence
+from copy import copy
 from functools import partial
 from typing import Any
 
@@ -526,11 +527,11 @@ def dataset_patch(
     *, actor: User | None, dataset: Dataset, data: Mapping[str, Any], note: str = ""
 ) -> Dataset:
     """package_patch: change the given fields; a new revision keeps the old one readable."""
-    before = _locked(dataset)
+    ds = _locked(dataset)
+    before = copy(ds)  # the record as it was, for the permission checks below
     if before.state == DatasetState.DELETED:
         raise NotFound(message=_("Không tìm thấy bộ dữ liệu."))
     values, tags, groups, _org = _clean(data, creating=False, current=before)
-    ds = _locked(dataset)
     for key, value in values.items():
         setattr(ds, key, value)
     # Editing rights where the dataset was, publishing rights where it goes public.
